@@ -1,0 +1,140 @@
+"""The one list of experiments: the source of truth for the Snakefile, dvc.yaml, `dudl list` and results/index.csv.
+
+An experiment `ann/classify_qwerties` is found everywhere by its name:
+    code      dudl.experiments.ann.classify_qwerties(p, ctx) -> Result
+    figures   dudl.plots.ann.classify_qwerties(result, p) -> {figure name: matplotlib Figure}
+    params    params.yaml -> ann.classify_qwerties
+    outputs   results/ann/classify_qwerties/ (metrics.json, summary.csv, history.csv, data.npz, figures/*.png)
+
+Sweeps whose points each cost more than a few seconds declare `points`: Snakemake then runs one job per point
+(`<name>_point(p, ctx, value) -> Result`) and a gather job (`<name>_combine(p, ctx, {value: Result}) -> Result`);
+`dudl run` and DVC run all points in one process. Seeds derive from names, not order, so both give the same files.
+
+Torch-free: the Snakefile imports it at parse time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from dudl.params import Scale
+
+RESULTS = Path("results")
+
+# Our section name -> the course folder (catalog.md section names).
+SECTIONS: dict[str, str] = {
+    "math": "math",
+    "gradient_descent": "gradientDescent",
+    "ann": "ANN",
+    "overfitting": "overfitting",
+    "regularization": "regularization",
+    "metaparams": "metaparams",
+}
+
+
+@dataclass(frozen=True)
+class Expect:
+    """A reference value range from the course (reference_results.md or the catalog), checked at scale 1.0."""
+
+    metric: str
+    low: float
+    high: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Experiment:
+    section: str
+    name: str
+    notebooks: tuple[str, ...]  # catalog ids, e.g. ("ANN_classifyQwerties",)
+    title: str
+    figures: Mapping[str, str]  # figure name -> caption (what it shows, and any deviation from the course)
+    datasets: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()  # history.csv columns DVC plots (empty: the experiment writes no history.csv)
+    models: tuple[str, ...] = ()  # model files <name>.pt the experiment keeps
+    points: Callable[[Mapping[str, Any], Scale], Sequence] | None = None
+    expect: tuple[Expect, ...] = ()
+    summary: bool = True  # writes summary.csv
+    figure_data: bool = True  # writes data.npz
+
+    @property
+    def id(self) -> str:
+        return f"{self.section}/{self.name}"
+
+    @property
+    def slug(self) -> str:
+        """A name usable as a Snakemake rule or DVC stage name."""
+        return f"{self.section}__{self.name}"
+
+    @property
+    def out_dir(self) -> Path:
+        return RESULTS / self.section / self.name
+
+    @property
+    def figure_dir(self) -> Path:
+        return self.out_dir / "figures"
+
+    def run_outputs(self) -> list[Path]:
+        files = ["metrics.json"]
+        files += ["summary.csv"] if self.summary else []
+        files += ["history.csv"] if self.history else []
+        files += ["data.npz"] if self.figure_data else []
+        files += [f"{m}.pt" for m in self.models]
+        return [self.out_dir / f for f in files]
+
+    def figure_outputs(self) -> list[Path]:
+        return [self.figure_dir / f"{name}.png" for name in self.figures]
+
+    def point_values(self, experiment_params: Mapping[str, Any], scale: Scale) -> list:
+        return list(self.points(experiment_params, scale)) if self.points else []
+
+    def point_dir(self, value: Any) -> Path:
+        return self.out_dir / "points" / point_label(value)
+
+    def run_code(self) -> list[Path]:
+        """Source files whose change invalidates this experiment's numbers (DVC deps, Snakemake inputs)."""
+        src = Path("src") / "dudl"
+        return [src / "experiments" / f"{self.section}.py", *CORE_CODE]
+
+    def figure_code(self) -> list[Path]:
+        return [Path("src") / "dudl" / "plots" / f"{self.section}.py", Path("src") / "dudl" / "plots" / "style.py"]
+
+
+# Shared code every experiment's numbers depend on.
+CORE_CODE = [Path("src/dudl") / f for f in ("train.py", "results.py", "runner.py", "models/mlp.py", "models/stacked.py",
+                                             "data/synthetic.py", "data/tabular.py",
+                                             "experiments/common.py")]
+
+
+def point_label(value: Any) -> str:
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", text)
+
+
+def _load() -> list[Experiment]:
+    from dudl.catalog import ann, gradient_descent, math, metaparams, overfitting, regularization
+
+    found = []
+    for module in (math, gradient_descent, ann, overfitting, regularization, metaparams):
+        found += module.EXPERIMENTS
+    return found
+
+
+EXPERIMENTS: list[Experiment] = _load()
+BY_ID: dict[str, Experiment] = {e.id: e for e in EXPERIMENTS}
+
+
+def get(experiment_id: str) -> Experiment:
+    try:
+        return BY_ID[experiment_id.strip("/")]
+    except KeyError:
+        close = [e for e in BY_ID if experiment_id.split("/")[-1] in e]
+        hint = f" Did you mean: {', '.join(close[:5])}?" if close else " See `dudl list`."
+        raise KeyError(f"unknown experiment '{experiment_id}'.{hint}") from None
+
+
+def notebooks() -> list[tuple[str, Experiment]]:
+    return [(nb, e) for e in EXPERIMENTS for nb in e.notebooks]

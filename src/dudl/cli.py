@@ -1,0 +1,236 @@
+"""The `dudl` command: list | validate | fetch | prepare | run | gather | figures | index | compare | dvc-yaml.
+
+Snakemake rules and DVC stages call these same commands. Every command validates params.yaml first, so a bad
+file is refused, with its key paths, before any work starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dudl import params as P
+
+
+def _load_params(args) -> dict:
+    return P.load(Path(args.root), Path(args.params) if args.params else None, args.set)
+
+
+def _slice(args, exp) -> dict:
+    if getattr(args, "params_json", None):
+        sliced = json.loads(args.params_json)
+        errors = [k for k in (*P.TOP_LEVEL_KEYS, "experiment") if k not in sliced]
+        if errors:
+            raise P.ParamsError(f"--params-json lacks {', '.join(errors)}")
+        return sliced
+    return P.experiment_slice(_load_params(args), exp.section, exp.name)
+
+
+def cmd_list(args) -> int:
+    from dudl import catalog
+
+    rows = [e for e in catalog.EXPERIMENTS if not args.section or e.section == args.section]
+    if args.ids:
+        print("\n".join(e.id for e in rows))
+        return 0
+    width = max(len(e.id) for e in rows)
+    for e in rows:
+        extra = f"  [data: {', '.join(e.datasets)}]" if e.datasets else ""
+        points = "  [split into sweep points]" if e.points else ""
+        print(f"{e.id:<{width}}  {', '.join(e.notebooks)}{extra}{points}")
+    print(f"\n{len(rows)} experiments reproducing {sum(len(e.notebooks) for e in rows)} course notebooks", file=sys.stderr)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    _load_params(args)
+    print(f"{args.params or 'params.yaml'}: valid")
+    return 0
+
+
+def _datasets(names, everything: bool):
+    from dudl.data import registry
+
+    if everything:
+        return list(registry.DATASETS.values())
+    if not names:
+        raise SystemExit("name at least one dataset, or --all")
+    return [registry.get(n) for n in names]
+
+
+def cmd_fetch(args) -> int:
+    from dudl.data import fetch
+
+    params = _load_params(args)
+    mirrors = fetch.mirror_roots([*args.mirror, *params.get("data", {}).get("mirrors", [])])
+    for ds in _datasets(args.datasets, args.all):
+        fetch.fetch(ds, Path(args.root), mirrors, log=lambda m: print(m, file=sys.stderr))
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    from dudl.data import prepare
+
+    params = _load_params(args)
+    for ds in _datasets(args.datasets, args.all):
+        if args.params_json:  # Snakemake passes the dataset's effective block (params.yaml plus --config)
+            params = {**params, "data": {**params.get("data", {}), ds.key: json.loads(args.params_json)}}
+        prepare.prepare(ds, params, Path(args.root), log=lambda m: print(m, file=sys.stderr))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from dudl import catalog, runner
+
+    exp = catalog.get(args.experiment)
+    sliced = _slice(args, exp)
+    result = runner.run(exp, sliced, Path(args.root), args.threads, args.point, show_progress=not args.quiet)
+    if args.point is None:
+        shown = {k: v for k, v in result.metrics.items() if isinstance(v, (int, float))}
+        print(json.dumps({exp.id: shown}, indent=1))
+        if args.figures:
+            for path in runner.draw(exp, sliced, Path(args.root)):
+                print(path, file=sys.stderr)
+    return 0
+
+
+def cmd_gather(args) -> int:
+    from dudl import catalog, runner
+
+    exp = catalog.get(args.experiment)
+    runner.gather(exp, _slice(args, exp), Path(args.root), args.threads)
+    return 0
+
+
+def cmd_figures(args) -> int:
+    from dudl import catalog, runner
+
+    exp = catalog.get(args.experiment)
+    for path in runner.draw(exp, _slice(args, exp), Path(args.root)):
+        print(path, file=sys.stderr)
+    return 0
+
+
+def cmd_index(args) -> int:
+    from dudl import index
+
+    params = _load_params(args)
+    skipped = json.loads(args.skipped) if args.skipped else None
+    paths = index.write(params, Path(args.root), skipped)
+    for path in paths:
+        print(path, file=sys.stderr)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from dudl import index
+
+    print(index.compare(Path(args.root), [Path(d) for d in args.results], args.section).to_string(index=False))
+    return 0
+
+
+def cmd_dvc_yaml(args) -> int:
+    from dudl import dvcgen
+
+    params = _load_params(args)
+    text = dvcgen.render(params)
+    target = Path(args.root) / "dvc.yaml"
+    if args.check:
+        if not target.exists() or target.read_text() != text:
+            print("dvc.yaml is out of date with the catalog: run `dudl dvc-yaml --write`", file=sys.stderr)
+            return 1
+        print("dvc.yaml matches the catalog")
+        return 0
+    if args.write:
+        target.write_text(text)
+        print(f"wrote {target}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dudl", description=__doc__.split("\n")[0])
+    parser.add_argument("--root", default=".", help="project root (holds params.yaml and workflow/); default: .")
+    parser.add_argument("--params", help="params file (default: <root>/params.yaml)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a param, e.g. --set ann.classify_qwerties.lr=0.05 (repeatable)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="experiments and the course notebooks they reproduce")
+    p.add_argument("--section")
+    p.add_argument("--ids", action="store_true", help="only the experiment ids")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("validate", help="check params.yaml against workflow/schemas/params.schema.yaml")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("fetch", help="verified raw files into data/raw/<dataset>/ (present -> mirrors -> upstream)")
+    p.add_argument("datasets", nargs="*")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--mirror", action="append", default=[], help="a mirror folder or URL, tried after $DUDL_MIRROR")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("prepare", help="raw files into data/processed/<dataset>/")
+    p.add_argument("datasets", nargs="*")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--params-json", help="the dataset's data.<key> block as JSON (what Snakemake passes)")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("run", help="run one experiment, e.g. dudl run ann/classify_qwerties")
+    p.add_argument("experiment")
+    p.add_argument("--point", help="run only this sweep point (Snakemake's split)")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--params-json", help="the experiment's params slice as JSON (what Snakemake passes)")
+    p.add_argument("--figures", action="store_true", help="also draw the figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("gather", help="combine an experiment's sweep points")
+    p.add_argument("experiment")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--params-json")
+    p.set_defaults(func=cmd_gather)
+
+    p = sub.add_parser("figures", help="draw an experiment's figures from its results")
+    p.add_argument("experiment")
+    p.add_argument("--params-json")
+    p.set_defaults(func=cmd_figures)
+
+    p = sub.add_parser("index", help="write results/index.csv and results/scorecard.csv")
+    p.add_argument("--skipped", help="JSON {experiment id: reason} of experiments skipped for missing data")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("compare", help="headline metrics side by side for one or more results folders")
+    p.add_argument("results", nargs="*", default=["results"])
+    p.add_argument("--section")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("dvc-yaml", help="generate dvc.yaml from the catalog")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--write", action="store_true")
+    group.add_argument("--check", action="store_true")
+    p.set_defaults(func=cmd_dvc_yaml)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except P.ParamsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (KeyError, FileNotFoundError, RuntimeError, ValueError) as exc:
+        from dudl.data.fetch import FetchError
+
+        label = "fetch failed" if isinstance(exc, FetchError) else "error"
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"{label}: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The data layer: dataset registry, fetch (present -> mirrors -> upstream), prepare, synthetic generators."""

@@ -1,0 +1,103 @@
+"""dvc.yaml, generated from the catalog (`dudl dvc-yaml --write`); a test fails when the committed file drifts.
+
+Stages: fetch-<dataset>, prepare-<dataset>, <section>-<experiment> (run), <section>-<experiment>-figures, index.
+Each stage lists exactly the files it reads, the params.yaml keys it reads, and what it writes. DVC runs a
+split sweep in one stage (all points in one process); Snakemake runs one job per point. Both write the same
+final files.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import yaml
+
+from dudl import catalog
+from dudl.data import prepare, registry
+from dudl.params import experiment_keys
+
+HEADER = """\
+# GENERATED from src/dudl/catalog by `dudl dvc-yaml --write`: do not edit by hand.
+# tests/test_frontends.py fails when this file and the catalog disagree.
+"""
+
+FETCH_CODE = ["src/dudl/data/registry.py"]
+PREPARE_CODE = ["src/dudl/data/prepare.py"]
+INDEX_CODE = ["src/dudl/index.py"]
+
+
+def _s(paths) -> list[str]:
+    return [str(p) for p in paths]
+
+
+def pipeline_datasets() -> list[registry.Dataset]:
+    """Datasets some cataloged experiment reads, plus MNIST (the later FFN sections start from its subset)."""
+    wanted = {"mnist"} | {d for e in catalog.EXPERIMENTS for d in e.datasets}
+    return [ds for key, ds in registry.DATASETS.items() if key in wanted]
+
+
+def dataset_stages(params: Mapping[str, Any]) -> dict[str, dict]:
+    stages: dict[str, dict] = {}
+    for ds in pipeline_datasets():
+        stages[f"fetch-{ds.key}"] = {
+            "cmd": f"dudl fetch {ds.key}",
+            "deps": FETCH_CODE,
+            "outs": _s(ds.raw_paths()),
+        }
+        stage = {
+            "cmd": f"dudl prepare {ds.key}",
+            "deps": _s(ds.raw_paths()) + PREPARE_CODE,
+            "outs": _s(ds.prepared_paths()),
+        }
+        if prepare.params_for(ds, params):
+            stage["params"] = [f"data.{ds.key}"]
+        stages[f"prepare-{ds.key}"] = stage
+    return stages
+
+
+def experiment_inputs(exp: catalog.Experiment) -> list[str]:
+    data = [p for key in exp.datasets for p in registry.get(key).prepared_paths()]
+    return _s(data) + _s(exp.run_code())
+
+
+def experiment_stages(exp: catalog.Experiment) -> dict[str, dict]:
+    run_outs = exp.run_outputs()
+    metrics = [p for p in run_outs if p.name == "metrics.json"]
+    history = [p for p in run_outs if p.name == "history.csv"]
+    outs = [p for p in run_outs if p not in metrics + history]
+    run = {"cmd": f"dudl run {exp.id}", "deps": experiment_inputs(exp), "params": experiment_keys(exp.section, exp.name)}
+    if outs:
+        run["outs"] = _s(outs)
+    run["metrics"] = _s(metrics)
+    if history:
+        run["plots"] = [{str(p): {"x": "epoch", "y": list(exp.history)}} for p in history]
+    figures = {
+        "cmd": f"dudl figures {exp.id}",
+        "deps": _s(run_outs) + _s(exp.figure_code()),
+        "params": [f"{exp.section}.{exp.name}"],
+        "outs": _s(exp.figure_outputs()),
+    }
+    return {exp.slug.replace("__", "-"): run, exp.slug.replace("__", "-") + "-figures": figures}
+
+
+def index_stage() -> dict:
+    deps = [str(exp.out_dir / "metrics.json") for exp in catalog.EXPERIMENTS]
+    deps += [str(p) for exp in catalog.EXPERIMENTS for p in exp.figure_outputs()]
+    return {
+        "cmd": "dudl index",
+        "deps": deps + INDEX_CODE,
+        "outs": ["results/index.csv", "results/scorecard.csv"],
+    }
+
+
+def document(params: Mapping[str, Any]) -> dict:
+    stages = dataset_stages(params)
+    for exp in catalog.EXPERIMENTS:
+        stages.update(experiment_stages(exp))
+    stages["index"] = index_stage()
+    plots = [str(p) for exp in catalog.EXPERIMENTS for p in exp.figure_outputs()]
+    return {"stages": stages, "plots": plots}
+
+
+def render(params: Mapping[str, Any]) -> str:
+    return HEADER + yaml.safe_dump(document(params), sort_keys=False, default_flow_style=False, width=120)

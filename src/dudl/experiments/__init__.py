@@ -1,0 +1,1 @@
+"""Experiment functions, one module per course section: (params, Context) -> Result, no file paths."""

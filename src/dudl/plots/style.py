@@ -1,0 +1,104 @@
+"""The one plotting style: seaborn theme, colours with fixed meanings, figure creation and saving.
+
+Colours mean the same thing in every figure: train is blue, test/dev is orange, a reference or true value is
+grey dashed, a highlighted/best point is red. Titles carry the key number, as the course titles them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from dudl.atomic import atomic_write  # noqa: E402
+
+PALETTE = sns.color_palette("colorblind")
+TRAIN, TEST, EXTRA, HIGHLIGHT = PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3]
+REFERENCE = dict(color="0.45", linestyle="--", linewidth=1)
+SEQUENTIAL = "viridis"
+DIVERGING = "RdBu_r"
+
+
+def apply() -> None:
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        palette=PALETTE,
+        font_scale=0.9,
+        rc={
+            "figure.dpi": 100,
+            "savefig.dpi": 120,
+            "axes.titleweight": "bold",
+            "axes.titlesize": "medium",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "legend.frameon": False,
+            "figure.constrained_layout.use": True,
+        },
+    )
+
+
+def figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 3.8, **kwargs):
+    """(fig, axes) with axes always a flat array, sized per panel."""
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kwargs)
+    return fig, axes.ravel()
+
+
+def save(fig, path: Path) -> Path:
+    try:  # no version stamp in the file: same data, same bytes
+        return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, format="png", metadata={"Software": None}))
+    finally:
+        plt.close(fig)
+
+
+def note(fig, text: str) -> None:
+    """A small grey footnote: where we deviate from the course's code, and why."""
+    fig.text(0.01, 0.005, text, fontsize=7, color="0.35", ha="left", va="bottom", wrap=True)
+
+
+def train_test(ax, frame: pd.DataFrame, metric: str = "acc", x: str = "epoch", labels=("Train", "Test"),
+               markers: bool = False) -> None:
+    """Train and test curves of one run from a history frame (columns train_<metric>, test_<metric>)."""
+    for column, color, label in ((f"train_{metric}", TRAIN, labels[0]), (f"test_{metric}", TEST, labels[1])):
+        if column in frame:
+            ax.plot(frame[x], frame[column], color=color, label=label, marker="o" if markers else None,
+                    markersize=3 if markers else None, linewidth=1.5)
+    ax.set_xlabel(x.capitalize())
+    ax.set_ylabel({"acc": "Accuracy (%)", "loss": "Loss"}.get(metric, metric))
+    ax.legend()
+
+
+def lines(ax, frame: pd.DataFrame, x: str, y: str, hue: str | None = None, palette=SEQUENTIAL, **kwargs) -> None:
+    """Several curves from a long table, one per value of `hue` (legend titled by hue)."""
+    sns.lineplot(data=frame, x=x, y=y, hue=hue, palette=palette if hue else None, ax=ax, **kwargs)
+
+
+def mean_band(ax, frame: pd.DataFrame, x: str, y: str, hue: str | None = None, label: str | None = None, **kwargs):
+    """Mean over repetitions with a 95% confidence band (seaborn's bootstrap), for sweeps with repetitions."""
+    sns.lineplot(data=frame, x=x, y=y, hue=hue, errorbar=("ci", 95), marker="o", label=label, ax=ax, **kwargs)
+
+
+def scatter_classes(ax, x: np.ndarray, labels: np.ndarray, names: Sequence[str] | None = None, **kwargs) -> None:
+    """2-D points coloured by class label (qwerties and friends)."""
+    size = kwargs.pop("s", 14)
+    for k in np.unique(labels):
+        sel = labels == k
+        name = names[int(k)] if names is not None else f"class {int(k)}"
+        ax.scatter(x[sel, 0], x[sel, 1], s=size, color=PALETTE[int(k) % len(PALETTE)],
+                   alpha=0.8, label=name, edgecolors="none", **kwargs)
+    ax.set_xlabel("Dimension 1")
+    ax.set_ylabel("Dimension 2")
+    ax.legend()
+
+
+def pairplot(frame: pd.DataFrame, hue: str, **kwargs):
+    """seaborn's pairplot (it lays itself out, so constrained layout is off for it)."""
+    with plt.rc_context({"figure.constrained_layout.use": False}):
+        return sns.pairplot(frame, hue=hue, height=kwargs.pop("height", 1.8), plot_kws={"s": 12}, **kwargs)

@@ -1,0 +1,83 @@
+# One run rule and one figures rule per experiment of the catalog; a sweep split into points gets one job per
+# point plus a gather job. Each rule gets only its own params slice, so editing one experiment's params
+# reruns that experiment alone.
+for exp in RUNNABLE:
+    sliced = json.dumps(P.experiment_slice(config, exp.section, exp.name), sort_keys=True)
+    inputs = dvcgen.experiment_inputs(exp)
+    res = RESOURCES.get(exp.section, {})
+    labels = [catalog.point_label(v) for v in exp.point_values(config[exp.section][exp.name], SCALE)]
+
+    if labels:
+
+        rule:
+            name:
+                f"{exp.slug}__point"
+            input:
+                inputs,
+            output:
+                [str(exp.out_dir / "points" / "{point}" / p.name) for p in exp.run_outputs()],
+            wildcard_constraints:
+                point="|".join(labels).replace(".", r"\."),
+            params:
+                id=exp.id,
+                sliced=sliced,
+            log:
+                f"logs/{exp.section}/{exp.name}/point_{{point}}.log",
+            benchmark:
+                f"benchmarks/{exp.section}/{exp.name}/point_{{point}}.tsv"
+            threads: 1
+            resources:
+                mem_mb=res.get("mem_mb", 2000),
+                runtime=res.get("runtime", 60),
+            shell:
+                "dudl run {params.id} --point {wildcards.point} --params-json {params.sliced:q} "
+                "--threads {threads} > {log} 2>&1"
+
+    rule:
+        name:
+            exp.slug
+        input:
+            inputs + [str(exp.point_dir(v) / "metrics.json") for v in labels],
+        output:
+            [str(p) for p in exp.run_outputs()],
+        params:
+            id=exp.id,
+            sliced=sliced,
+            command="gather" if labels else "run",
+        log:
+            f"logs/{exp.section}/{exp.name}/run.log",
+        benchmark:
+            f"benchmarks/{exp.section}/{exp.name}/run.tsv"
+        threads: 1
+        resources:
+            mem_mb=res.get("mem_mb", 2000),
+            runtime=res.get("runtime", 60),
+        shell:
+            "dudl {params.command} {params.id} --params-json {params.sliced:q} --threads {threads} > {log} 2>&1"
+
+    rule:
+        name:
+            f"{exp.slug}__figures"
+        input:
+            [str(p) for p in exp.run_outputs()] + [str(p) for p in exp.figure_code()],
+        output:
+            report(
+                directory(str(exp.figure_dir)),
+                patterns=["{figure}.png"],
+                caption="../report/figure.rst",
+                category=catalog.SECTIONS[exp.section],
+                subcategory=exp.name,
+                labels={"experiment": exp.name, "figure": "{figure}"},
+            ),
+        params:
+            id=exp.id,
+            sliced=sliced,
+            captions=dict(exp.figures),
+            notebooks=", ".join(exp.notebooks),
+        log:
+            f"logs/{exp.section}/{exp.name}/figures.log",
+        benchmark:
+            f"benchmarks/{exp.section}/{exp.name}/figures.tsv"
+        threads: 1
+        shell:
+            "dudl figures {params.id} --params-json {params.sliced:q} > {log} 2>&1"
