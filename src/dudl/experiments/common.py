@@ -62,14 +62,33 @@ def sweep_curves(histories: Mapping[Any, Any], key: str, columns: Sequence[str])
     return pd.concat(frames, ignore_index=True)
 
 
-def wide_history(histories: Mapping[Any, Any], key: str, columns: Sequence[str]) -> pd.DataFrame:
-    """One row per epoch, a column per run and metric (`test_acc@lr=0.01`): history.csv for dvc plots."""
-    out = None
-    for value, history in histories.items():
-        frame = history.frame()
-        part = frame[["epoch"]].copy()
-        for column in columns:
-            if column in frame:
-                part[f"{column}@{key}={value}"] = frame[column]
-        out = part if out is None else out.merge(part, on="epoch")
-    return out
+
+def split(x: np.ndarray, y: np.ndarray, test_size: float, seed: int, stratify: bool = False):
+    """(x_train, x_test, y_train, y_test) with scikit-learn's train_test_split, as the course splits,
+    but seeded."""
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(x, y, test_size=test_size, random_state=seed, stratify=y if stratify else None)
+
+
+def loaders(ctx, x_train, y_train, x_test, y_test, batch_size: int | None, key, *, drop_last: bool = True,
+            shuffle: bool = True, test_batch_size: int | None = None):
+    """Train minibatches (shuffled by a generator seeded from `key`) and test batches (one batch by default,
+    as the course's `DataLoader(test_data, batch_size=test_data.tensors[0].shape[0])`), on ctx.device.
+    Seeds torch for the run `key` first, so build the model after calling this."""
+    from dudl.train import Batches
+
+    generator = ctx.torch_seed(*(key if isinstance(key, tuple) else (key,)))
+    xtr, ytr, xte, yte = to_tensors(ctx.device, x_train, y_train, x_test, y_test)
+    train = Batches(xtr, ytr, batch_size, shuffle=shuffle, drop_last=drop_last, generator=generator)
+    test = Batches(xte, yte, test_batch_size)
+    return train, test
+
+
+def optimizer(name: str, parameters, lr: float, **kwargs) -> torch.optim.Optimizer:
+    """torch.optim.<name>(parameters, lr=lr, ...), as the course's getattr(torch.optim, optimizerType)."""
+    try:
+        cls = getattr(torch.optim, name)
+    except AttributeError:
+        raise ValueError(f"unknown optimizer '{name}' (torch.optim has no such class)") from None
+    return cls(parameters, lr=lr, **kwargs)

@@ -1,0 +1,58 @@
+"""Shared fixtures: a scratch project root with prepared data, and a helper that runs one experiment at a tiny
+scale through the same runner the CLI uses (results and figures land in the scratch root)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dudl import catalog, runner
+from dudl import params as P
+from dudl.data import fetch, prepare, registry
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = 0.02
+NEEDS_MIRROR = "needs the offline dataset mirror: set DUDL_MIRROR=../shared/datasets (.ci/run does)"
+
+os.environ.setdefault("DUDL_PROGRESS", "0")
+
+
+def copy_config(root: Path) -> Path:
+    """params.yaml and the schema: all a project root needs besides data."""
+    shutil.copy(ROOT / "params.yaml", root / "params.yaml")
+    shutil.copytree(ROOT / "workflow" / "schemas", root / "workflow" / "schemas", dirs_exist_ok=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory) -> Path:
+    """A scratch project root with iris and (when a mirror is configured) wine quality prepared."""
+    root = copy_config(tmp_path_factory.mktemp("project"))
+    params = P.load(root)
+    for key in ("iris", "wine_quality"):
+        ds = registry.get(key)
+        try:
+            fetch.fetch(ds, root, fetch.mirror_roots(), upstream=False, log=lambda m: None)
+        except fetch.FetchError:
+            continue
+        prepare.prepare(ds, params, root, log=lambda m: None)
+    return root
+
+
+def run_experiment(root: Path, experiment_id: str, scale: float = TINY, overrides=(), figures: bool = True):
+    """Run one experiment like `dudl run` does; skips (saying why) when its data is not available here."""
+    exp = catalog.get(experiment_id)
+    for key in exp.datasets:
+        if not all((root / p).exists() for p in registry.get(key).prepared_paths()):
+            pytest.skip(f"{experiment_id} reads {key}: {NEEDS_MIRROR}")
+    params = P.load(root, overrides=[f"scale={scale}", *overrides])
+    sliced = P.experiment_slice(params, exp.section, exp.name)
+    result = runner.run(exp, sliced, root, show_progress=False)
+    if figures:
+        drawn = runner.draw(exp, sliced, root)
+        assert sorted(p.stem for p in drawn) == sorted(exp.figures)
+        assert all(p.stat().st_size > 5000 for p in drawn), "a figure is suspiciously small (empty?)"
+    return result
