@@ -1,7 +1,11 @@
 # dudl: the course "A Deep Understanding of Deep Learning" as one reproducible pipeline.
 # Thin on purpose: config, schema validation, includes. Rules are generated from the experiment catalog
 # (src/dudl/catalog), the same list that generates dvc.yaml.
-from snakemake.utils import min_version, validate
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+from dudl import params as P
 
 min_version("8.20")
 
@@ -9,7 +13,8 @@ min_version("8.20")
 configfile: "params.yaml"
 
 
-validate(config, "workflow/schemas/params.schema.yaml")
+# The schema check every `dudl` command runs too: a bad key is refused here, with its key path, before any job.
+P.validate(config, Path(workflow.basedir), source="params.yaml (with any --config overrides)")
 
 
 report: "workflow/report/workflow.rst"

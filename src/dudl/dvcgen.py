@@ -63,14 +63,11 @@ def experiment_inputs(exp: catalog.Experiment) -> list[str]:
 def experiment_stages(exp: catalog.Experiment) -> dict[str, dict]:
     run_outs = exp.run_outputs()
     metrics = [p for p in run_outs if p.name == "metrics.json"]
-    history = [p for p in run_outs if p.name == "history.csv"]
-    outs = [p for p in run_outs if p not in metrics + history]
+    outs = [p for p in run_outs if p not in metrics]
     run = {"cmd": f"dudl run {exp.id}", "deps": experiment_inputs(exp), "params": experiment_keys(exp.section, exp.name)}
     if outs:
         run["outs"] = _s(outs)
     run["metrics"] = _s(metrics)
-    if history:
-        run["plots"] = [{str(p): {"x": "epoch", "y": list(exp.history)}} for p in history]
     figures = {
         "cmd": f"dudl figures {exp.id}",
         "deps": _s(run_outs) + _s(exp.figure_code()),
@@ -95,9 +92,20 @@ def document(params: Mapping[str, Any]) -> dict:
     for exp in catalog.EXPERIMENTS:
         stages.update(experiment_stages(exp))
     stages["index"] = index_stage()
-    plots = [str(p) for exp in catalog.EXPERIMENTS for p in exp.figure_outputs()]
-    return {"stages": stages, "plots": plots}
+    # Top-level plots: each experiment's per-epoch curves (several y columns need a top-level definition),
+    # then its figures as images, so `dvc plots diff` shows both for any two revisions.
+    curves = [{str(exp.out_dir / "history.csv"): {"x": "epoch", "y": list(exp.history), "title": exp.id}}
+              for exp in catalog.EXPERIMENTS if exp.history]
+    images = [str(p) for exp in catalog.EXPERIMENTS for p in exp.figure_outputs()]
+    return {"stages": stages, "plots": curves + images}
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Write repeated lists out in full: anchors and aliases make dvc.yaml harder to read and diff."""
+
+    def ignore_aliases(self, data):
+        return True
 
 
 def render(params: Mapping[str, Any]) -> str:
-    return HEADER + yaml.safe_dump(document(params), sort_keys=False, default_flow_style=False, width=120)
+    return HEADER + yaml.dump(document(params), Dumper=_NoAliases, sort_keys=False, default_flow_style=False, width=120)

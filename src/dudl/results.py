@@ -77,11 +77,12 @@ def write(result: Result, out: Path, figures_data: bool = True) -> list[Path]:
     doc = {"metrics": _plain(result.metrics), "meta": _plain(result.meta)}
     atomic_write(out / "metrics.json", lambda p: p.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n"))
     written.append(out / "metrics.json")
+    # Full float precision: a gathered sweep reads point summaries back and must equal a one-process run.
     if result.summary is not None:
-        atomic_write(out / "summary.csv", lambda p: result.summary.to_csv(p, index=False, float_format="%.6g"))
+        atomic_write(out / "summary.csv", lambda p: result.summary.to_csv(p, index=False))
         written.append(out / "summary.csv")
     if result.history is not None:
-        atomic_write(out / "history.csv", lambda p: result.history.to_csv(p, index=False, float_format="%.6g"))
+        atomic_write(out / "history.csv", lambda p: result.history.to_csv(p, index=False))
         written.append(out / "history.csv")
     if figures_data:
         arrays: dict[str, np.ndarray] = {}

@@ -7,7 +7,6 @@ a Result.
 from __future__ import annotations
 
 import importlib
-import platform
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,17 +82,13 @@ def _functions(exp: Experiment) -> dict[str, Callable]:
 def provenance(ctx: Context, sliced: Mapping[str, Any]) -> dict[str, Any]:
     import torch
 
+    # Kept short: `dvc metrics show` lists every field of every metrics.json.
     return {
-        "experiment": ctx.experiment.id,
-        "notebooks": list(ctx.experiment.notebooks),
         "seed": ctx.seed,
-        "experiment_seed": ctx.seed_for(),
         "scale": ctx.scale.factor,
         "device": str(ctx.device),
         "threads": ctx.threads,
         "torch": torch.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(terse=True),
     }
 
 

@@ -1,0 +1,37 @@
+# The two set-up commands of the README: `make run` (the whole pipeline) and `make test` (the tests).
+# Each creates the virtualenv (.venv) on first use. `make quick` runs the whole pipeline at scale 0.1.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CORES ?= all
+
+.PHONY: run quick test lint report dvc-yaml clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --report results/report.html
+
+quick: $(BIN)/.installed
+	$(BIN)/snakemake --profile profiles/quick
+	$(BIN)/snakemake --profile profiles/quick --report results/report.html
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/snakemake --lint
+	$(BIN)/dudl dvc-yaml --check
+
+report: $(BIN)/.installed
+	$(BIN)/snakemake --report results/report.html
+
+dvc-yaml: $(BIN)/.installed
+	$(BIN)/dudl dvc-yaml --write
+
+clean:
+	rm -rf results/*/ results/*.csv results/report.html logs benchmarks .snakemake

@@ -1,0 +1,95 @@
+"""One source of truth: the catalog. The Snakefile and dvc.yaml are derived from it, params.yaml and the
+schema cover it, and it covers every notebook of the implemented course sections."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dudl import catalog, dvcgen
+from dudl import params as P
+from conftest import ROOT, copy_config
+
+COURSE_CATALOG = ROOT.parent / "shared" / "course" / "catalog.md"
+
+
+@pytest.fixture(scope="module")
+def params():
+    return P.load(ROOT)
+
+
+def test_committed_dvc_yaml_is_generated_from_the_catalog(params):
+    assert (ROOT / "dvc.yaml").read_text() == dvcgen.render(params), "run `dudl dvc-yaml --write`"
+
+
+@pytest.mark.parametrize("exp", catalog.EXPERIMENTS, ids=lambda e: e.id)
+def test_every_experiment_has_params_schema_code_and_figures(exp, params):
+    assert exp.name in params[exp.section], f"params.yaml lacks {exp.section}.{exp.name}"
+    schema = P.schema_for(ROOT)["properties"][exp.section]
+    assert exp.name in schema["properties"] and exp.name in schema.get("required", []), "schema must require it"
+    module = importlib.import_module(f"dudl.experiments.{exp.section}")
+    names = [f"{exp.name}_point", f"{exp.name}_combine"] if exp.points else [exp.name]
+    assert all(callable(getattr(module, n, None)) for n in names)
+    assert callable(getattr(importlib.import_module(f"dudl.plots.{exp.section}"), exp.name, None))
+    assert exp.figures and all(caption.strip() for caption in exp.figures.values())
+    assert all(re.fullmatch(r"[A-Za-z]+_[A-Za-z0-9_]+", nb) for nb in exp.notebooks)
+
+
+def test_captions_are_plain_rst():
+    """Captions render through docutils in the Snakemake report: no markup characters that would break it."""
+    for exp in catalog.EXPERIMENTS:
+        for name, caption in exp.figures.items():
+            assert not re.search(r"[`*|]|^\s*[-#=]", caption, re.M), f"{exp.id}/{name}: {caption!r}"
+
+
+def course_notebooks(folder: str) -> list[str]:
+    text = COURSE_CATALOG.read_text(encoding="utf-8")
+    section = re.search(rf"^## Section: {re.escape(folder)}/.*?(?=^## Section: |\Z)", text, re.M | re.S)
+    return re.findall(r"^### (\S+) — ", section.group(0), re.M)
+
+
+@pytest.mark.skipif(not COURSE_CATALOG.exists(), reason="needs ../shared/course/catalog.md beside the repo")
+@pytest.mark.parametrize("section", sorted(catalog.SECTIONS))
+def test_catalog_covers_every_notebook_of_each_implemented_section(section):
+    ours = [nb for e in catalog.EXPERIMENTS if e.section == section for nb in e.notebooks]
+    expected = course_notebooks(catalog.SECTIONS[section])
+    assert expected, f"no notebooks found for {section} in the course catalog"
+    assert sorted(ours) == sorted(expected)
+
+
+def snakemake_outputs(tmp_path: Path) -> set[str]:
+    """Every file in the default target's DAG, from `snakemake --summary` (plans, runs nothing)."""
+    copy_config(tmp_path)
+    env = {**os.environ, "DUDL_MIRROR": str(ROOT.parent / "shared" / "datasets")}
+    out = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--summary",
+                          "--cores", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
+    return {line.split("\t")[0] for line in out.splitlines()[1:] if line.strip()}
+
+
+def dvc_outputs() -> set[str]:
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    files = set()
+    for stage in stages.values():
+        for entry in stage.get("outs", []) + stage.get("metrics", []):
+            files.add(entry if isinstance(entry, str) else next(iter(entry)))
+    return files
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "datasets").exists(), reason="needs ../shared/datasets")
+def test_snakemake_and_dvc_build_the_same_files(tmp_path):
+    smk = snakemake_outputs(tmp_path)
+    # Snakemake declares each experiment's figures folder; DVC lists the figures in it. Snakemake also keeps
+    # split sweeps' per-point results, which DVC computes in one process.
+    smk_files = {f for f in smk if "/points/" not in f and not f.endswith("/figures")}
+    figure_dirs = {f for f in smk if f.endswith("/figures")}
+    dvc = dvc_outputs()
+    dvc_files = {f for f in dvc if not f.endswith(".png")}
+    assert smk_files == dvc_files
+    assert figure_dirs == {str(Path(f).parent) for f in dvc if f.endswith(".png")}

@@ -1,0 +1,194 @@
+"""End to end at a tiny scale: the whole pipeline through `snakemake --cores 2` in a copy of the project, and
+through `dvc repro` in a temporary git repository; both must build the same metrics, find nothing to do a
+second time, rerun one experiment alone when its params change, and refuse a bad params.yaml."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from dudl import catalog
+from conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+MIRROR = os.environ.get("DUDL_MIRROR") or str(ROOT.parent / "shared" / "datasets")
+SCALE = "0.02"
+CHANGED = "ann.classify_qwerties.lr"
+
+if not Path(MIRROR).is_dir():
+    pytest.skip(f"integration tests need the dataset mirror ({MIRROR}); set DUDL_MIRROR", allow_module_level=True)
+
+
+def env() -> dict:
+    return {**os.environ, "DUDL_MIRROR": MIRROR, "DUDL_PROGRESS": "0", "DVC_NO_ANALYTICS": "1"}
+
+
+def copy_project(dest: Path) -> Path:
+    """The working tree as a clean clone would have it (tracked + untracked-but-not-ignored files), at SCALE."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    set_param(dest, "scale", SCALE)
+    return dest
+
+
+def set_param(root: Path, dotted: str, value: str) -> None:
+    """Edit one value of params.yaml in place, keeping its layout and comments (as a user would)."""
+    path = root / "params.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    *parents, leaf = dotted.split(".")
+    depth, indent = 0, ""
+    for i, line in enumerate(lines):
+        if depth < len(parents) and re.match(rf"^{indent}{parents[depth]}:", line):
+            depth, indent = depth + 1, indent + "  "
+        elif depth == len(parents) and re.match(rf"^{indent}{leaf}:", line):
+            comment = line[line.index("#"):].rstrip("\n") if "#" in line else ""
+            lines[i] = f"{indent}{leaf}: {value}" + (f"  {comment}" if comment else "") + "\n"
+            path.write_text("".join(lines))
+            return
+    raise KeyError(dotted)
+
+
+def run(cmd: list[str], root: Path, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run(cmd, cwd=root, env=env(), capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}")
+    return done
+
+
+def snakemake(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "snakemake", *args], root, check)
+
+
+def dvc(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return run([str(Path(sys.executable).parent / "dvc"), *args], root, check)
+
+
+def planned_rules(dry_run_output: str) -> set[str]:
+    return set(re.findall(r"^(?:local)?rule (\S+):$", dry_run_output, re.M))
+
+
+def all_metrics(root: Path) -> dict[str, dict]:
+    return {e.id: json.loads((root / e.out_dir / "metrics.json").read_text())["metrics"] for e in catalog.EXPERIMENTS}
+
+
+@pytest.fixture(scope="module")
+def smk_project(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("snakemake"))
+    snakemake(root, "--cores", "2")
+    return root
+
+
+@pytest.fixture(scope="module")
+def dvc_project(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("dvc"))
+    commit = ["git", "commit", "-qm"]
+    for cmd in (["git", "init", "-q"], ["git", "config", "user.name", "dudl test"],  # dvc exp run commits too
+                ["git", "config", "user.email", "test@dudl.invalid"], ["git", "add", "-A"], [*commit, "pipeline"]):
+        run(cmd, root)
+    dvc(root, "repro")
+    run(["git", "add", "dvc.lock"], root)
+    run([*commit, "baseline results"], root)
+    return root
+
+
+# ---------------------------------------------------------------- snakemake
+
+
+def test_snakemake_builds_every_notebook_of_every_section(smk_project):
+    index = pd.read_csv(smk_project / "results/index.csv")
+    assert len(index) == len(catalog.notebooks())
+    assert (index.status == "done").all(), index[index.status != "done"].to_string()
+    for exp in catalog.EXPERIMENTS:
+        for path in exp.run_outputs() + exp.figure_outputs():
+            assert (smk_project / path).exists(), path
+    assert (smk_project / "results/scorecard.csv").exists()
+    assert (smk_project / "logs" / "ann" / "classify_qwerties" / "run.log").exists()
+    assert (smk_project / "benchmarks" / "ann" / "classify_qwerties" / "run.tsv").exists()
+
+
+def test_snakemake_report_has_every_figure_with_its_caption(smk_project):
+    snakemake(smk_project, "--report", "results/report.html")
+    html = (smk_project / "results/report.html").read_text(errors="replace")
+    for section in {catalog.SECTIONS[e.section] for e in catalog.EXPERIMENTS}:
+        assert section in html
+    # Captions are rendered into the report (an ampersand-free caption, searched by a distinctive phrase).
+    assert "A dead ReLU unit" in html
+
+
+def test_second_snakemake_run_finds_nothing_to_do(smk_project):
+    assert "Nothing to be done" in snakemake(smk_project, "-n").stdout
+
+
+def test_changing_one_learning_rate_reruns_that_experiment_alone_in_snakemake(smk_project):
+    set_param(smk_project, CHANGED, "0.05")
+    try:
+        planned = planned_rules(snakemake(smk_project, "-n").stdout)
+    finally:
+        set_param(smk_project, CHANGED, "0.01")
+    assert planned == {"ann__classify_qwerties", "ann__classify_qwerties__figures", "index", "all"}
+
+
+def test_snakemake_refuses_a_bad_params_file_before_any_job(smk_project):
+    set_param(smk_project, "ann.regression.lr", "-0.05")
+    try:
+        done = snakemake(smk_project, "-n", check=False)
+    finally:
+        set_param(smk_project, "ann.regression.lr", "0.05")
+    assert done.returncode != 0
+    assert "ann.regression.lr: -0.05 is less than or equal to the minimum of 0" in done.stdout + done.stderr
+    assert "rule " not in done.stdout
+
+
+# ---------------------------------------------------------------- dvc
+
+
+def test_dvc_repro_builds_the_same_metrics_as_snakemake(dvc_project, smk_project):
+    assert all_metrics(dvc_project) == all_metrics(smk_project)
+    assert (pd.read_csv(dvc_project / "results/index.csv").status == "done").all()
+
+
+def test_dvc_status_is_clean_after_repro(dvc_project):
+    assert "Data and pipelines are up to date" in dvc(dvc_project, "status").stdout
+
+
+def test_dvc_refuses_a_bad_params_file(dvc_project):
+    lock = (dvc_project / "dvc.lock").read_text()
+    original = (dvc_project / "params.yaml").read_text()
+    typo = yaml.safe_load(original)
+    typo["ann"]["classify_qwerties"]["lrr"] = typo["ann"]["classify_qwerties"].pop("lr")
+    (dvc_project / "params.yaml").write_text(yaml.safe_dump(typo))
+    try:
+        done = dvc(dvc_project, "repro", "--force", "ann-regression", check=False)
+    finally:
+        (dvc_project / "params.yaml").write_text(original)
+    assert done.returncode != 0
+    assert "ann.classify_qwerties.lrr: unknown key (did you mean 'lr'?)" in done.stdout + done.stderr
+    assert (dvc_project / "dvc.lock").read_text() == lock
+
+
+def test_dvc_experiment_with_one_changed_learning_rate_reruns_that_experiment_alone(dvc_project):
+    done = dvc(dvc_project, "exp", "run", "-S", f"{CHANGED}=0.05")
+    ran = set(re.findall(r"Running stage '([^']+)'", done.stdout + done.stderr))
+    assert ran <= {"ann-classify_qwerties", "ann-classify_qwerties-figures", "index"}
+    assert "ann-classify_qwerties" in ran
+    params_diff = dvc(dvc_project, "params", "diff", "--json").stdout
+    assert json.loads(params_diff)["params.yaml"][CHANGED] == {"old": 0.01, "new": 0.05}
+    metrics_diff = json.loads(dvc(dvc_project, "metrics", "diff", "--json").stdout)
+    assert "results/ann/classify_qwerties/metrics.json" in metrics_diff
+    assert set(metrics_diff) == {"results/ann/classify_qwerties/metrics.json"}
+    shown = dvc(dvc_project, "exp", "show", "--json").stdout
+    assert "0.05" in shown
