@@ -76,7 +76,7 @@ def test_slice_holds_only_what_the_experiment_reads(good):
 def test_derived_seeds_are_stable_and_distinct():
     # Stable across processes and Python versions (sha256, not hash()): results depend on it.
     assert P.derive_seed(17, "ann/regression", "torch", "model") == P.derive_seed(17, "ann/regression", "torch", "model")
-    assert P.derive_seed(17, "a") == 1469186395
+    assert P.derive_seed(17, "a") == 1411785248
     assert len({P.derive_seed(17, "x", i) for i in range(1000)}) == 1000
     assert all(0 <= P.derive_seed(s, "k") < 2**31 for s in range(50))
 
