@@ -21,9 +21,10 @@ os.environ.setdefault("DUDL_PROGRESS", "0")
 
 
 def copy_config(root: Path) -> Path:
-    """params.yaml and the schema: all a project root needs besides data."""
+    """params.yaml, the schema and the sources (Snakemake lists them as rule inputs): a project root without data."""
     shutil.copy(ROOT / "params.yaml", root / "params.yaml")
     shutil.copytree(ROOT / "workflow" / "schemas", root / "workflow" / "schemas", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "src", root / "src", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     return root
 
 

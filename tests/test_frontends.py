@@ -93,3 +93,28 @@ def test_snakemake_and_dvc_build_the_same_files(tmp_path):
     dvc_files = {f for f in dvc if not f.endswith(".png")}
     assert smk_files == dvc_files
     assert figure_dirs == {str(Path(f).parent) for f in dvc if f.endswith(".png")}
+
+
+def _snakemake(args: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), *args],
+                          cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def test_snakemake_lint_is_clean(tmp_path):
+    done = _snakemake(["--lint"], copy_config(tmp_path), {**os.environ, "DUDL_OFFLINE": "1"})
+    assert "Congratulations, your workflow is in a good condition!" in done.stdout + done.stderr
+
+
+def test_offline_without_a_mirror_skips_what_needs_missing_data_and_runs_the_rest(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DUDL_MIRROR"} | {"DUDL_OFFLINE": "1"}
+    done = _snakemake(["-n", "--cores", "1"], copy_config(tmp_path), env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    needs_wine = [e for e in catalog.EXPERIMENTS if "wine_quality" in e.datasets]
+    planned = set(re.findall(r"^(?:local)?rule (\S+):$", done.stdout, re.M))
+    for exp in catalog.EXPERIMENTS:
+        if exp in needs_wine:
+            assert f"dudl: skipping {exp.id}: dataset wine_quality unavailable" in done.stderr
+            assert exp.slug not in planned
+        else:
+            assert exp.slug in planned or f"{exp.slug}__point" in planned
+    assert "index" in planned and "fetch_iris" in planned and "fetch_wine_quality" not in planned

@@ -128,11 +128,21 @@ def run(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), thre
         return _finish(result, ctx, sliced, root / exp.point_dir(value))
     if exp.points:
         values = exp.point_values(p, ctx.scale)
-        parts = {v: fns["point"](p, ctx, v) for v in values}
+        parts = {v: _as_stored(fns["point"](p, ctx, v), exp) for v in values}
         result = fns["combine"](p, ctx, parts)
     else:
         result = fns["run"](p, ctx)
     return _finish(result, ctx, sliced, root / exp.out_dir)
+
+
+def _as_stored(result: results.Result, exp: Experiment) -> results.Result:
+    """A point's result as Snakemake's gather sees it: written and read back (float32 columns come back as the
+    float64 their text reads as), so one-process runs and gathered runs combine identical inputs."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="dudl-point-") as tmp:
+        results.write(result, Path(tmp), figures_data=exp.figure_data)
+        return results.read(Path(tmp))
 
 
 def gather(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), threads: int = 1) -> results.Result:

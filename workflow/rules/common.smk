@@ -24,3 +24,4 @@ PIPELINE_DATASETS = [
     if F.unavailable_reason(ds, mirrors=MIRRORS) is None
 ]
 RESOURCES = config.get("resources", {})
+CONDA_ENV = "../envs/dudl.yaml"  # relative to workflow/rules/

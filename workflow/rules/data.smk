@@ -14,6 +14,8 @@ for ds in registry.DATASETS.values():
         benchmark:
             f"benchmarks/data/fetch_{ds.key}.tsv"
         threads: 1
+        conda:
+            CONDA_ENV
         shell:
             "dudl fetch {params.key} {params.mirrors} > {log} 2>&1"
 
@@ -34,6 +36,8 @@ for ds in registry.DATASETS.values():
             benchmark:
                 f"benchmarks/data/prepare_{ds.key}.tsv"
             threads: 1
+            conda:
+                CONDA_ENV
             shell:
                 "dudl prepare {params.key} --params-json {params.block:q} > {log} 2>&1"
 

@@ -26,6 +26,8 @@ for exp in RUNNABLE:
             benchmark:
                 f"benchmarks/{exp.section}/{exp.name}/point_{{point}}.tsv"
             threads: 1
+            conda:
+                CONDA_ENV
             resources:
                 mem_mb=res.get("mem_mb", 2000),
                 runtime=res.get("runtime", 60),
@@ -49,6 +51,8 @@ for exp in RUNNABLE:
         benchmark:
             f"benchmarks/{exp.section}/{exp.name}/run.tsv"
         threads: 1
+        conda:
+            CONDA_ENV
         resources:
             mem_mb=res.get("mem_mb", 2000),
             runtime=res.get("runtime", 60),
@@ -79,5 +83,7 @@ for exp in RUNNABLE:
         benchmark:
             f"benchmarks/{exp.section}/{exp.name}/figures.tsv"
         threads: 1
+        conda:
+            CONDA_ENV
         shell:
             "dudl figures {params.id} --params-json {params.sliced:q} > {log} 2>&1"

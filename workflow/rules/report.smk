@@ -16,6 +16,8 @@ rule index:
     benchmark:
         "benchmarks/index.tsv"
     threads: 1
+    conda:
+        CONDA_ENV
     shell:
         "dudl index --skipped {params.skipped:q} > {log} 2>&1"
 
