@@ -9,8 +9,7 @@ Only math_randomseed uses literal seeds (the notebook's own): reproducing its pr
 from __future__ import annotations
 
 import json
-import warnings
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,7 @@ import torch.nn.functional as F
 from scipy import stats
 from torch import nn
 
+from dudl.experiments.common import outcome
 from dudl.results import Result
 
 P = Mapping[str, Any]
@@ -42,16 +42,6 @@ def _type_name(obj) -> str:
     """'numpy.ndarray', 'torch.Tensor': what the notebook prints with type()."""
     cls = type(obj)
     return f"{cls.__module__.split('.')[0]}.{cls.__name__}"
-
-
-def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
-    """Make a call the course shows as a mistake: ('raises <ErrorType>', None) or ('no error', result)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return "no error", call()
-    except Exception as exc:  # noqa: BLE001 - recording whatever the library raises is the point
-        return f"raises {type(exc).__name__}", None
 
 
 def expression(text: str) -> sym.Expr:

@@ -18,11 +18,10 @@ import torch
 from torch import nn
 
 from dudl.data import tabular
-from dudl.experiments.common import (binary_targets, grid, loaders, optimizer, qwerties, split, sweep_curves,
-                                     wine_binary)
+from dudl.experiments.common import (binary_targets, grid, loaders, optimizer, outcome, qwerties, split,
+                                     sweep_curves, train_run, wine_binary)
 from dudl.models import mlp
 from dudl.results import Result
-from dudl.train import accuracy, fit
 
 P = Mapping[str, Any]
 QUALITY_THRESHOLD = 5  # boolQuality = quality > 5, as every wine notebook labels it
@@ -47,21 +46,6 @@ def final(history, columns=FINAL) -> dict[str, float]:
 def last_mean(history, n: int) -> dict[str, float]:
     """Means over the last n epochs (the course's np.mean(testAcc[-10:]))."""
     return {f"{c}_last{n}": float(history.last(c, n)) for c in ("train_acc", "test_acc") if c in history}
-
-
-def train(ctx, data, build: Callable[[], nn.Module], loss_fn, make_optimizer, batch_size: int, epochs: int, run_key,
-          make_scheduler: Callable | None = None, metric=accuracy, **fit_kwargs):
-    """One run of the course's minibatch loop: shuffled train batches (drop_last), one test batch scored in eval
-    mode every epoch. `data` = (x_train, x_test, y_train, y_test). Torch is seeded for `run_key` before the model
-    is built, so the run does not depend on what ran before it."""
-    x_train, x_test, y_train, y_test = data
-    train_batches, test_batches = loaders(ctx, x_train, y_train, x_test, y_test, batch_size, run_key)
-    model = build().to(ctx.device)
-    opt = make_optimizer(model.parameters())
-    scheduler = make_scheduler(opt) if make_scheduler else None
-    history = fit(model, train_batches, loss_fn, opt, epochs, metric=metric, test=test_batches, scheduler=scheduler,
-                  desc=str(run_key), **fit_kwargs)
-    return model, history
 
 
 def sgd(lr: float, **kwargs):
@@ -130,7 +114,7 @@ def _wine_condition(p: P, ctx, column: str, value, build, batch_size: int | None
     data = wine_split(p, ctx)
     batch_size = batch_size or p["batch_size"]
     start = time.process_time()
-    _, history = train(ctx, data, build, nn.BCEWithLogitsLoss(), sgd(p["lr"]), batch_size,
+    _, history, _ = train_run(ctx, data, build, nn.BCEWithLogitsLoss(), sgd(p["lr"]), batch_size,
                        ctx.scale.epochs(p["epochs"]), "model", show_progress=ctx.show_progress)
     seconds = time.process_time() - start
     row = {column: value, "batch_size": batch_size, "batches_per_epoch": len(data[0]) // batch_size, **final(history)}
@@ -231,8 +215,8 @@ def code_challenge_sugar(p: P, ctx) -> Result:
     data = split(z[inputs].to_numpy(np.float32), z[["residual sugar"]].to_numpy(np.float32), p["test_size"],
                  ctx.seed_for("split"))
     x_train, x_test, y_train, y_test = data
-    model, history = train(ctx, data, lambda: mlp(p["layers"]), nn.MSELoss(), sgd(p["lr"]), p["batch_size"],
-                           ctx.scale.epochs(p["epochs"]), "model", metric=None, show_progress=ctx.show_progress)
+    model, history, _ = train_run(ctx, data, lambda: mlp(p["layers"]), nn.MSELoss(), sgd(p["lr"]), p["batch_size"],
+                                  ctx.scale.epochs(p["epochs"]), "model", metric=None, show_progress=ctx.show_progress)
     pred_train, pred_test = predict(model, x_train, ctx.device), predict(model, x_test, ctx.device)
     r_train = float(np.corrcoef(pred_train[:, 0], y_train[:, 0])[0, 1])
     r_test = float(np.corrcoef(pred_test[:, 0], y_test[:, 0])[0, 1])
@@ -256,7 +240,7 @@ def code_challenge_dropout(p: P, ctx) -> Result:
     """ANNwine with dropout .25, Adam, five big minibatches per epoch (batch size int(n_train / 5)), 3000 epochs."""
     data = wine_split(p, ctx)
     batch_size = int(len(data[0]) / p["batches_per_epoch"])
-    model, history = train(ctx, data, lambda: dropout_wine_net(p["layers"], p["dropout"]), nn.BCEWithLogitsLoss(),
+    model, history, _ = train_run(ctx, data, lambda: dropout_wine_net(p["layers"], p["dropout"]), nn.BCEWithLogitsLoss(),
                            lambda params: optimizer("Adam", params, p["lr"]), batch_size,
                            ctx.scale.epochs(p["epochs"]), "model", show_progress=ctx.show_progress)
     x_test, y_test = data[1], data[3]
@@ -309,11 +293,7 @@ def loss(p: P, ctx) -> Result:
     bce_curves = {c: torch.stack([bce(v, torch.tensor(float(c))) for v in probs]) for c in (0, 1)}
 
     logit, one = torch.tensor(p["logit"]), torch.tensor(1.0)
-    try:
-        bce(logit, one)
-        raw_error = "none"
-    except (RuntimeError, ValueError) as exc:  # torch >= 1.x checks that inputs are probabilities
-        raw_error = type(exc).__name__
+    raw_error, _ = outcome(lambda: bce(logit, one))  # torch checks that BCELoss inputs are probabilities
     bce_sigmoid = float(bce(torch.sigmoid(logit), one))
     bce_logits = float(nn.BCEWithLogitsLoss()(logit, one))
 
@@ -346,8 +326,9 @@ def loss(p: P, ctx) -> Result:
 
 def _qwerty_run(p: P, ctx, data, make_optimizer, **fit_kwargs):
     """The qwertyNet recipe: CrossEntropyLoss, minibatches, the notebook's epochs; every run from one seed."""
-    return train(ctx, data, lambda: mlp(p["layers"]), nn.CrossEntropyLoss(), make_optimizer, p["batch_size"],
-                 ctx.scale.epochs(p["epochs"]), "model", **fit_kwargs)
+    model, history, _ = train_run(ctx, data, lambda: mlp(p["layers"]), nn.CrossEntropyLoss(), make_optimizer,
+                                  p["batch_size"], ctx.scale.epochs(p["epochs"]), "model", **fit_kwargs)
+    return model, history
 
 
 def _labelled(model, x, y, device) -> tuple[pd.DataFrame, float, list[float]]:

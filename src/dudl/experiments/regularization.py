@@ -11,10 +11,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from dudl.data import synthetic
-from dudl.experiments.common import binary_targets, grid, iris_arrays, loaders, split, sweep_curves
+from dudl.experiments.common import binary_targets, grid, iris_arrays, split, sweep_curves, train_run
 from dudl.models import mlp
 from dudl.results import Result
-from dudl.train import Batches, accuracy, evaluate, fit
+from dudl.train import Batches, accuracy, evaluate
 
 P = Mapping[str, Any]
 
@@ -50,16 +50,12 @@ def _run(p: P, ctx, key, *, batch_size: int | None = None, dropout: float = 0.0,
     """One network trained the course's way: split (the same for every run of the experiment), DataLoader-like
     minibatches, SGD, train accuracy over the epoch's minibatches, test accuracy in eval mode."""
     x, y, loss = _data(p, ctx)
-    x_tr, x_te, y_tr, y_te = split(x, y, p["test_size"], seed=ctx.seed_for("split"))
-    test_batch = len(y_te) - p["test_batch_short_by"] if "test_batch_short_by" in p else None
-    train, test = loaders(ctx, x_tr, y_tr, x_te, y_te, batch_size or p["batch_size"], key,
-                          drop_last=p["drop_last"], test_batch_size=test_batch)
-    model = mlp(p["layers"], dropout=dropout).to(ctx.device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=p["lr"], weight_decay=weight_decay)
-    history = fit(model, train, loss, optimizer, ctx.scale.epochs(p["epochs"]), metric=accuracy, test=test,
-                  regularizer=regularizer, show_progress=show and ctx.show_progress,
-                  desc=" ".join(map(str, key if isinstance(key, tuple) else (key,))))
-    return model, history, (train, test)
+    data = split(x, y, p["test_size"], seed=ctx.seed_for("split"))
+    test_batch = len(data[3]) - p["test_batch_short_by"] if "test_batch_short_by" in p else None
+    return train_run(ctx, data, lambda: mlp(p["layers"], dropout=dropout), loss,
+                     lambda params: torch.optim.SGD(params, lr=p["lr"], weight_decay=weight_decay),
+                     batch_size or p["batch_size"], ctx.scale.epochs(p["epochs"]), key, drop_last=p["drop_last"],
+                     test_batch_size=test_batch, regularizer=regularizer, show_progress=show and ctx.show_progress)
 
 
 def _final(history, column: str) -> float:

@@ -143,7 +143,7 @@ def derivatives1(result: Result, p: Mapping[str, Any]):
 
 
 def derivatives2(result: Result, p: Mapping[str, Any]):
-    prod, chain, met = result.table("product"), result.table("chain"), result.metrics
+    prod, chain = result.table("product"), result.table("chain")
     fig, axes = style.figure(ncols=2, width=5.0, height=4.0)
     ax = axes[0]
     _curve(ax, prod["x"], prod["sympy"], label="sympy: (fg)'", color=style.TRAIN)
