@@ -99,3 +99,28 @@ def test_compare_puts_two_results_folders_side_by_side(tmp_path):
     table = index.compare(tmp_path, [Path("a"), Path("b")])
     row = table[table.metric == "accuracy"].iloc[0]
     assert (row["a"], row["b"]) == (1.0, 2.0)
+
+
+def test_sweeps_write_every_runs_curves_for_dvc_plots(project):
+    r = run_experiment(project, "regularization/dropout_example2", scale=0.05, figures=False)
+    curves = pd.read_csv(project / "results/regularization/dropout_example2/curves.csv")
+    rates = r.summary["dropout_rate"].tolist()
+    epochs = r.history["epoch"].max()
+    assert len(curves) == len(rates) * epochs
+    assert curves["run"].unique().tolist() == [f"dropout_rate={v:g}" for v in rates]
+    first = curves[curves.run == curves.run.iloc[0]].reset_index(drop=True)
+    np.testing.assert_allclose(first["test_acc"], r.history["test_acc"], rtol=1e-6)  # the representative run
+
+
+def test_dvc_plots_every_sweep_metric_with_one_line_per_run():
+    import yaml
+
+    from conftest import ROOT
+
+    plots = yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
+    template = json.loads((ROOT / ".dvc" / "plots" / "runs.json").read_text())
+    assert template["encoding"]["color"]["field"] == "run"
+    for exp in catalog.EXPERIMENTS:
+        for column in exp.curves:
+            [entry] = [p[f"{exp.id} {column}"] for p in plots if isinstance(p, dict) and f"{exp.id} {column}" in p]
+            assert entry["template"] == "runs" and entry["y"] == {str(exp.out_dir / "curves.csv"): column}

@@ -94,10 +94,15 @@ def document(params: Mapping[str, Any]) -> dict:
     stages["index"] = index_stage()
     # Top-level plots: each experiment's per-epoch curves (several y columns need a top-level definition),
     # then its figures as images, so `dvc plots diff` shows both for any two revisions.
-    curves = [{str(exp.out_dir / "history.csv"): {"x": "epoch", "y": list(exp.history), "title": exp.id}}
-              for exp in catalog.EXPERIMENTS if exp.history]
+    # Sweeps add one chart per metric with a line per run (template .dvc/plots/runs.json: colour = run,
+    # dashes = revision, so `dvc plots diff` keeps both apart).
+    history = [{str(exp.out_dir / "history.csv"): {"x": "epoch", "y": list(exp.history), "title": exp.id}}
+               for exp in catalog.EXPERIMENTS if exp.history]
+    sweeps = [{f"{exp.id} {y}": {"template": "runs", "x": "epoch", "y": {str(exp.out_dir / "curves.csv"): y},
+                                 "title": f"{exp.id}: {y} of every run"}}
+              for exp in catalog.EXPERIMENTS for y in exp.curves]
     images = [str(p) for exp in catalog.EXPERIMENTS for p in exp.figure_outputs()]
-    return {"stages": stages, "plots": curves + images}
+    return {"stages": stages, "plots": history + sweeps + images}
 
 
 class _NoAliases(yaml.SafeDumper):

@@ -3,6 +3,7 @@
     metrics.json   headline numbers (dvc metrics) + provenance (torch version, device, threads, seed, scale)
     summary.csv    one row per run: its swept params and final metrics
     history.csv    per-epoch curves of the representative run (dvc plots), when the experiment trains
+    curves.csv     per-epoch curves of every run of a sweep, labelled by run (dvc plots), for sweeps
     data.npz       everything the figures need (arrays and tables; no pickles)
     <name>.pt      model files, when the experiment keeps any (state_dicts, loadable with weights_only=True)
 
@@ -30,6 +31,7 @@ class Result:
     metrics: dict[str, Any] = field(default_factory=dict)
     summary: pd.DataFrame | None = None
     history: pd.DataFrame | None = None
+    curves: pd.DataFrame | None = None  # long: run, epoch, metrics...
     data: dict[str, Any] = field(default_factory=dict)  # np.ndarray or pd.DataFrame values
     models: dict[str, Any] = field(default_factory=dict)  # name -> state_dict
     meta: dict[str, Any] = field(default_factory=dict)
@@ -84,6 +86,9 @@ def write(result: Result, out: Path, figures_data: bool = True) -> list[Path]:
     if result.history is not None:
         atomic_write(out / "history.csv", lambda p: result.history.to_csv(p, index=False))
         written.append(out / "history.csv")
+    if result.curves is not None:
+        atomic_write(out / "curves.csv", lambda p: result.curves.to_csv(p, index=False))
+        written.append(out / "curves.csv")
     if figures_data:
         arrays: dict[str, np.ndarray] = {}
         for name, value in result.data.items():
@@ -118,6 +123,8 @@ def read(out: Path) -> Result:
         result.summary = pd.read_csv(out / "summary.csv")
     if (out / "history.csv").exists():
         result.history = pd.read_csv(out / "history.csv")
+    if (out / "curves.csv").exists():
+        result.curves = pd.read_csv(out / "curves.csv")
     if (out / "data.npz").exists():
         with np.load(out / "data.npz", allow_pickle=False) as npz:
             for key in npz.files:

@@ -92,17 +92,28 @@ def provenance(ctx: Context, sliced: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _finish(result: results.Result, ctx: Context, sliced: Mapping[str, Any], out: Path) -> results.Result:
+def curves_table(result: results.Result, exp: Experiment) -> Any:
+    """curves.csv: the sweep's long table of per-epoch curves with a `run` label first ("momentum=0.9")."""
+    table = result.data.get("curves")
+    need = {"epoch", exp.curves_by, *exp.curves}
+    if table is None or not need <= set(table.columns):
+        raise RuntimeError(f"{exp.id}: data['curves'] must be a table with columns {sorted(need)}")
+    runs = [f"{exp.curves_by}={v:g}" if isinstance(v, float) else f"{exp.curves_by}={v}" for v in table[exp.curves_by]]
+    return table[["epoch", exp.curves_by, *exp.curves]].assign(run=runs)[["run", "epoch", exp.curves_by, *exp.curves]]
+
+
+def _finish(result: results.Result, ctx: Context, sliced: Mapping[str, Any], out: Path,
+            point: bool = False) -> results.Result:
+    exp = ctx.experiment
     result.meta = {**provenance(ctx, sliced), **result.meta}
-    results.write(result, out, figures_data=ctx.experiment.figure_data)
-    missing = [p for p in expected_files(ctx.experiment, out) if not p.exists()]
+    if exp.curves and not point:
+        result.curves = curves_table(result, exp)
+    results.write(result, out, figures_data=exp.figure_data)
+    listed = exp.point_outputs() if point else exp.run_outputs()
+    missing = [out / p.name for p in listed if not (out / p.name).exists()]
     if missing:
-        raise RuntimeError(f"{ctx.experiment.id} did not produce {', '.join(map(str, missing))} (catalog lists them)")
+        raise RuntimeError(f"{exp.id} did not produce {', '.join(map(str, missing))} (catalog lists them)")
     return result
-
-
-def expected_files(exp: Experiment, out: Path) -> list[Path]:
-    return [out / p.relative_to(exp.out_dir) for p in exp.run_outputs()]
 
 
 def _point_value(exp: Experiment, sliced: Mapping[str, Any], label: str) -> Any:
@@ -125,7 +136,7 @@ def run(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), thre
         value = _point_value(exp, sliced, point)
         result = fns["point"](p, ctx, value)
         result.meta["point"] = point
-        return _finish(result, ctx, sliced, root / exp.point_dir(value))
+        return _finish(result, ctx, sliced, root / exp.point_dir(value), point=True)
     if exp.points:
         values = exp.point_values(p, ctx.scale)
         parts = {v: _as_stored(fns["point"](p, ctx, v), exp) for v in values}

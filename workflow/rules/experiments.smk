@@ -15,7 +15,7 @@ for exp in RUNNABLE:
             input:
                 inputs,
             output:
-                [str(exp.out_dir / "points" / "{point}" / p.name) for p in exp.run_outputs()],
+                [str(exp.out_dir / "points" / "{point}" / p.name) for p in exp.point_outputs()],
             wildcard_constraints:
                 point="|".join(labels).replace(".", r"\."),
             params:

@@ -54,6 +54,10 @@ class Experiment:
     figures: Mapping[str, str]  # figure name -> caption (what it shows, and any deviation from the course)
     datasets: tuple[str, ...] = ()
     history: tuple[str, ...] = ()  # history.csv columns DVC plots (empty: the experiment writes no history.csv)
+    # Sweeps: every run's per-epoch curves, from the long table data["curves"] (one row per run and epoch, the
+    # swept value in column `curves_by`), go to curves.csv and to `dvc plots`, one chart per column listed here.
+    curves: tuple[str, ...] = ()
+    curves_by: str = ""
     models: tuple[str, ...] = ()  # model files <name>.pt the experiment keeps
     points: Callable[[Mapping[str, Any], Scale], Sequence] | None = None
     expect: tuple[Expect, ...] = ()
@@ -81,9 +85,14 @@ class Experiment:
         files = ["metrics.json"]
         files += ["summary.csv"] if self.summary else []
         files += ["history.csv"] if self.history else []
+        files += ["curves.csv"] if self.curves else []
         files += ["data.npz"] if self.figure_data else []
         files += [f"{m}.pt" for m in self.models]
         return [self.out_dir / f for f in files]
+
+    def point_outputs(self) -> list[Path]:
+        """What one sweep point writes (under points/<label>/): the run's files but the sweep-wide curves.csv."""
+        return [p for p in self.run_outputs() if p.name != "curves.csv"]
 
     def figure_outputs(self) -> list[Path]:
         return [self.figure_dir / f"{name}.png" for name in self.figures]

@@ -53,6 +53,7 @@ EXPERIMENTS = [
     ),
     Experiment(
         S, "batch_norm", ("metaparams_batchNorm",), "Batch normalization", datasets=WINE,
+        curves=("train_loss", "train_acc", "test_loss", "test_acc"), curves_by="batchnorm",
         figures={
             "training": "Loss, train accuracy and test accuracy per epoch of the 11-16-32-20-1 network with and "
                         "without BatchNorm1d on the inputs of its two hidden layers (SGD lr .01, batch 32). Test "
@@ -68,6 +69,7 @@ EXPERIMENTS = [
     Experiment(
         S, "code_challenge_batches", ("metaparams_CodeChallengeBatches",),
         "CodeChallenge: Minibatch size in the wine dataset", datasets=WINE,
+        curves=("train_loss", "train_acc", "test_loss", "test_acc"), curves_by="batch_size",
         figures={
             "accuracy": "Train and test accuracy per epoch for minibatch sizes 2 to 512 (SGD lr .01, 1000 epochs, "
                         "drop_last). " + SAME_START,
@@ -98,6 +100,7 @@ EXPERIMENTS = [
     Experiment(
         S, "activation_comparisons", ("metaparams_ActivationComparisons",), "Activation functions comparison",
         datasets=WINE,
+        curves=("train_loss", "train_acc", "test_loss", "test_acc"), curves_by="activation",
         figures={
             "accuracy": "Train and test accuracy per epoch of the wine network with relu, tanh or sigmoid as its "
                         "hidden activation (SGD lr .01, batch 32, 1000 epochs). " + SAME_START,
@@ -114,6 +117,7 @@ EXPERIMENTS = [
     Experiment(
         S, "code_challenge_relus", ("metaparams_CodeChallengeRelus",), "CodeChallenge: Compare relu variants",
         datasets=WINE,
+        curves=("train_loss", "train_acc", "test_loss", "test_acc"), curves_by="activation",
         figures={
             "accuracy": "Train and test accuracy per epoch with nn.ReLU, nn.ReLU6 and nn.LeakyReLU as hidden "
                         "activation (SGD lr .001, batch 64, 1000 epochs). " + SAME_START + " ReLU and ReLU6 then "
@@ -174,6 +178,7 @@ EXPERIMENTS = [
     ),
     Experiment(
         S, "momentum", ("metaparams_momentum",), "SGD with momentum",
+        curves=("train_loss", "train_acc", "test_loss", "test_acc"), curves_by="momentum",
         figures={
             "training": "Loss, train accuracy and test accuracy per epoch of SGD (lr .01, batch 16) with momentum 0, "
                         ".5, .9, .95 and .999. " + SAME_START,
@@ -186,6 +191,7 @@ EXPERIMENTS = [
     ),
     Experiment(
         S, "optimizers_comparison", ("metaparams_optimizersComparison",), "Optimizers comparison",
+        curves=("train_loss", "train_acc", "test_loss", "test_acc"), curves_by="optimizer",
         figures={
             "panels": "One row per optimizer (SGD, RMSprop, Adam; lr .01, batch 16, 50 epochs): loss; train and "
                       "test accuracy; accuracy per group on all the data; the qwerties with errors crossed out. "
@@ -216,6 +222,7 @@ EXPERIMENTS = [
     ),
     Experiment(
         S, "code_challenge_adam_l2", ("metaparams_CodeChallengeAdamL2",), "CodeChallenge: Adam with L2 regularization",
+        curves=("train_loss", "train_acc", "test_loss", "test_acc"), curves_by="l2_lambda",
         figures={
             "accuracy": "Train and test accuracy per epoch of Adam (lr .001, batch 32) with weight decay 0 to .1. "
                         + SAME_START,

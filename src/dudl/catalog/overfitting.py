@@ -20,6 +20,7 @@ EXPERIMENTS = [
     ),
     Experiment(
         S, "scikitlearn", ("overfitting_scikitlearn",), "Cross-validation -- scikitlearn", datasets=("iris",),
+        curves=("train_loss", "train_acc", "test_loss", "test_acc"), curves_by="train_proportion",
         figures={
             "single_run": "Train and test accuracy per epoch with 80% of the flowers for training (200 epochs, full "
                           "batch). As in the course, every epoch draws a fresh train_test_split, so over the epochs "

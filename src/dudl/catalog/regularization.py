@@ -23,6 +23,7 @@ def _penalty_figures(kind: str, how: str, single: str) -> dict[str, str]:
 EXPERIMENTS = [
     Experiment(
         S, "dropout", ("regular_dropout",), "Dropout regularization",
+        curves=("train_loss", "train_acc", "test_loss", "test_acc"), curves_by="dropout_rate",
         figures={
             "data": DOUGHNUTS,
             "single_run": "Train and test accuracy per epoch (smoothed over 5 epochs, as the course does) of the "
@@ -54,6 +55,7 @@ EXPERIMENTS = [
     ),
     Experiment(
         S, "dropout_example2", ("regular_dropout_example2",), "Dropout example 2", datasets=("iris",),
+        curves=("train_loss", "train_acc", "test_loss", "test_acc"), curves_by="dropout_rate",
         figures={
             "single_run": "Train and test accuracy per epoch of the 4-12-12-3 network without dropout (minibatches "
                           "of 16 from 120 flowers, SGD lr .005, 500 epochs).",
@@ -64,11 +66,13 @@ EXPERIMENTS = [
     ),
     Experiment(
         S, "l2_regu", ("regular_L2regu",), "L2 regularization in practice", datasets=("iris",),
+        curves=("train_acc", "test_acc"), curves_by="lambda",
         figures=_penalty_figures("L2", "L2 is SGD's weight_decay, as in the course.", "0.01"),
         history=CURVES,
     ),
     Experiment(
         S, "l1_regu", ("regular_L1regu",), "L1 regularization in practice", datasets=("iris",),
+        curves=("train_acc", "test_acc"), curves_by="lambda",
         figures=_penalty_figures(
             "L1", "The optimized loss adds lambda times the mean absolute weight (biases excluded), as the course "
                   "does; the plotted loss is the data loss alone (the course's includes the penalty, about lambda "
@@ -88,6 +92,7 @@ EXPERIMENTS = [
     Experiment(
         S, "code_challenge_minibatch", ("regular_codeChallenge_minibatch",),
         "CodeChallenge: Effects of mini-batch size", datasets=("iris",),
+        curves=("train_acc", "test_acc"), curves_by="batch_size",
         figures={
             "curves": "Train and test accuracy per epoch for minibatch sizes 2 to 64 (drop_last; SGD lr .001, 500 "
                       "epochs), one network each.",

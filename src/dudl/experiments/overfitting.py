@@ -11,12 +11,13 @@ import torch
 from torch import nn
 
 from dudl.data import synthetic
-from dudl.experiments.common import grid, iris_arrays, loaders, outcome, split, to_tensors
+from dudl.experiments.common import grid, iris_arrays, loaders, outcome, split, sweep_curves, to_tensors
 from dudl.models import mlp
 from dudl.results import Result
 from dudl.train import accuracy, evaluate, fit
 
 P = Mapping[str, Any]
+CURVE_COLUMNS = ("train_loss", "train_acc", "test_loss", "test_acc")
 PARTS = ("train", "devset", "test")
 
 
@@ -132,7 +133,8 @@ def scikitlearn(p: P, ctx) -> Result:
         history=single.frame(),
         data={"proportions": np.asarray(proportions),
               "train_acc": np.stack([h["train_acc"] for h in runs]),  # [proportion, epoch], as the course's image
-              "test_acc": np.stack([h["test_acc"] for h in runs])},
+              "test_acc": np.stack([h["test_acc"] for h in runs]),
+              "curves": sweep_curves(dict(zip(proportions, runs)), "train_proportion", CURVE_COLUMNS)},
     )
 
 

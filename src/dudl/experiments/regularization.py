@@ -103,6 +103,7 @@ def _dropout_sweep(parts: Mapping[float, Result], data: dict) -> Result:
     summary = pd.concat([parts[r].summary for r in rates], ignore_index=True)
     first = parts[rates[0]].history
     best = summary.loc[summary["test_acc"].idxmax()]
+    curves = pd.concat([parts[r].history.assign(dropout_rate=r) for r in rates], ignore_index=True)
     return Result(
         metrics={"representative_dropout_rate": rates[0],
                  "test_acc_lowest_rate": float(summary["test_acc"].iloc[0]),
@@ -112,7 +113,7 @@ def _dropout_sweep(parts: Mapping[float, Result], data: dict) -> Result:
                  "train_minus_test_highest_rate": float(summary["train_minus_test"].iloc[-1])},
         summary=summary,
         history=first,
-        data=data,
+        data={**data, "curves": curves},
     )
 
 
