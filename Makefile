@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= all
+# Rules and DVC stages call `dudl`, `snakemake` and `dvc` by name: the venv's bin comes first on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: run quick test lint report dvc-yaml clean
 

@@ -67,7 +67,8 @@ def test_catalog_covers_every_notebook_of_each_implemented_section(section):
 def snakemake_outputs(tmp_path: Path) -> set[str]:
     """Every file in the default target's DAG, from `snakemake --summary` (plans, runs nothing)."""
     copy_config(tmp_path)
-    env = {**os.environ, "DUDL_MIRROR": str(ROOT.parent / "shared" / "datasets")}
+    env = {**os.environ, "DUDL_MIRROR": str(ROOT.parent / "shared" / "datasets"),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     out = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--summary",
                           "--cores", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
     return {line.split("\t")[0] for line in out.splitlines()[1:] if line.strip()}

@@ -30,7 +30,9 @@ if not Path(MIRROR).is_dir():
 
 
 def env() -> dict:
-    return {**os.environ, "DUDL_MIRROR": MIRROR, "DUDL_PROGRESS": "0", "DVC_NO_ANALYTICS": "1"}
+    """Jobs call `dudl` by name: put this interpreter's bin folder (the venv's) first on PATH."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return {**os.environ, "PATH": path, "DUDL_MIRROR": MIRROR, "DUDL_PROGRESS": "0", "DVC_NO_ANALYTICS": "1"}
 
 
 def copy_project(dest: Path) -> Path:
