@@ -59,7 +59,13 @@ def test_cli_run_writes_results_and_figures(project, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert set(printed["ann/classify_qwerties"]) >= {"accuracy", "final_loss"}
     out = project / "results/ann/classify_qwerties"
-    assert (out / "model.pt").exists() and (out / "figures/predictions.png").exists()
+    assert (out / "figures/predictions.png").exists()
+    from dudl.models import mlp
+    from dudl.train import load_checkpoint
+
+    model = mlp([2, 1, 1], output="sigmoid")
+    checkpoint = load_checkpoint(out / "model.pt", model)  # weights_only=True: no pickled code in model files
+    assert checkpoint["meta"]["seed"] == 17 and checkpoint["meta"]["scale"] == 0.02
 
 
 def test_cli_refuses_bad_params_with_the_key_path(project, capsys):

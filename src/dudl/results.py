@@ -104,11 +104,10 @@ def write(result: Result, out: Path, figures_data: bool = True) -> list[Path]:
         atomic_write(out / "data.npz", save)
         written.append(out / "data.npz")
     if result.models:
-        import torch
+        from dudl.train import save_checkpoint  # imports torch: only jobs that keep models pay for it
 
         for name, state in result.models.items():
-            atomic_write(out / f"{name}.pt", lambda p, s=state: torch.save(s, p))
-            written.append(out / f"{name}.pt")
+            written.append(save_checkpoint(out / f"{name}.pt", state, **_plain(result.meta)))
     return written
 
 

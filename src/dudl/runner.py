@@ -88,7 +88,7 @@ def provenance(ctx: Context, sliced: Mapping[str, Any]) -> dict[str, Any]:
         "scale": ctx.scale.factor,
         "device": str(ctx.device),
         "threads": ctx.threads,
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),  # a str subclass that weights_only loading refuses
     }
 
 

@@ -250,9 +250,11 @@ def fit(
 # ---------------------------------------------------------------- checkpoints
 
 
-def save_checkpoint(path: Path, model: nn.Module, **meta) -> Path:
-    """state_dict plus plain metadata, written atomically; loadable with weights_only=True."""
-    return atomic_write(Path(path), lambda tmp: torch.save({"state_dict": model.state_dict(), "meta": meta}, tmp))
+def save_checkpoint(path: Path, model: nn.Module | dict, **meta) -> Path:
+    """A model's state_dict (or a state_dict) plus plain metadata, written atomically; loadable with
+    weights_only=True. Every model file of the pipeline (results/<section>/<experiment>/<name>.pt) is one."""
+    state = model.state_dict() if isinstance(model, nn.Module) else model
+    return atomic_write(Path(path), lambda tmp: torch.save({"state_dict": state, "meta": meta}, tmp))
 
 
 def load_checkpoint(path: Path, model: nn.Module | None = None, map_location="cpu") -> dict:
