@@ -289,7 +289,9 @@ def safe_extract(archive: Path, dest: Path) -> Path:
                     _check_member(m.name, tmp)
                     if not (m.isfile() or m.isdir()):
                         raise UnsafeArchiveError(f"refusing archive member '{m.name}': links and devices are not allowed")
-                tar.extractall(tmp, members=members, filter="data")
+                # The checks above are the guard; the "data" filter (Python >= 3.11.4) is a second one when present.
+                extra = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+                tar.extractall(tmp, members=members, **extra)
         elif zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
                 for name in zf.namelist():
