@@ -127,8 +127,10 @@ def test_snakemake_report_has_every_figure_with_its_caption(smk_project):
     html = (smk_project / "results/report.html").read_text(errors="replace")
     for section in {catalog.SECTIONS[e.section] for e in catalog.EXPERIMENTS}:
         assert section in html
-    # Captions are rendered into the report (an ampersand-free caption, searched by a distinctive phrase).
-    assert "A dead ReLU unit" in html
+    # Each figure's own caption is rendered (HTML paragraph) beside it, with its notebook id.
+    caption = catalog.get("ann/classify_qwerties").figures["predictions"]
+    assert f"<p>{caption}</p>" in html
+    assert "Course notebook: ANN_classifyQwerties" in html
 
 
 def test_second_snakemake_run_finds_nothing_to_do(smk_project):
