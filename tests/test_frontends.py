@@ -119,3 +119,10 @@ def test_offline_without_a_mirror_skips_what_needs_missing_data_and_runs_the_res
         else:
             assert exp.slug in planned or f"{exp.slug}__point" in planned
     assert "index" in planned and "fetch_iris" in planned and "fetch_wine_quality" not in planned
+
+
+def test_required_top_level_is_in_git():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for required in ("workflow/", "src/", "data/", "results/", "Snakefile", "dvc.yaml", "params.yaml"):
+        assert any(f == required or f.startswith(required) for f in tracked), f"{required} is not in git"
+    assert not [f for f in tracked if f.startswith(("data/", "results/")) and not f.endswith("README.md")]
