@@ -292,14 +292,16 @@ def code_challenge_seq2class(p: P, ctx) -> Result:
 # ---------------------------------------------------------------- multi-class
 
 
-def _full_batch_classifier(p: P, ctx, model: nn.Module, x: np.ndarray, y: np.ndarray, key: str):
+def _full_batch_classifier(p: P, ctx, model: nn.Module, x: np.ndarray, y: np.ndarray, key: str | None = None):
+    """Full-batch SGD with CrossEntropyLoss; returns (history, final outputs). A run of a sweep (key None) shows
+    no progress bar and skips the per-epoch accuracy nobody plots."""
     xt, yt = to_tensors(ctx.device, x, y)
     model = model.to(ctx.device)
     history = fit(model, Batches(xt, yt), nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=p["lr"]),
-                  ctx.scale.epochs(p["epochs"]), metric=accuracy, show_progress=ctx.show_progress, desc=key)
+                  ctx.scale.epochs(p["epochs"]), metric=accuracy if key else None,
+                  show_progress=bool(key) and ctx.show_progress, desc=key or "")
     with torch.no_grad():
-        out = model(xt)
-    return history, out.cpu().numpy()
+        return history, model(xt).cpu().numpy()
 
 
 def multioutput(p: P, ctx) -> Result:
@@ -342,7 +344,7 @@ def n_hidden_units(p: P, ctx) -> Result:
     accs = []
     for n in ctx.progress(units, "hidden units"):
         ctx.torch_seed("units", n)
-        history, logits = _full_batch_classifier_quiet(p, ctx, mlp([4, n, n, 3]), x, y)
+        history, logits = _full_batch_classifier(p, ctx, mlp([4, n, n, 3]), x, y)
         accs.append(float((logits.argmax(1) == y).mean() * 100))
     summary = pd.DataFrame({"hidden_units": units, "accuracy": accs})
     return Result(
@@ -353,15 +355,6 @@ def n_hidden_units(p: P, ctx) -> Result:
     )
 
 
-def _full_batch_classifier_quiet(p: P, ctx, model, x, y):
-    xt, yt = to_tensors(ctx.device, x, y)
-    model = model.to(ctx.device)
-    history = fit(model, Batches(xt, yt), nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=p["lr"]),
-                  ctx.scale.epochs(p["epochs"]))
-    with torch.no_grad():
-        return history, model(xt).cpu().numpy()
-
-
 def breadth_vs_depth_point(p: P, ctx, n_layers: int) -> Result:
     """All widths for one depth (one Snakemake job per depth)."""
     _, x, y = iris_arrays(ctx)
@@ -369,7 +362,7 @@ def breadth_vs_depth_point(p: P, ctx, n_layers: int) -> Result:
     for units in ctx.progress([int(u) for u in grid(p["units"], ctx.scale)], f"{n_layers} layers"):
         ctx.torch_seed("layers", n_layers, "units", units)
         model = MLP(4, units, n_layers, 3)
-        _, logits = _full_batch_classifier_quiet(p, ctx, model, x, y)
+        _, logits = _full_batch_classifier(p, ctx, model, x, y)
         rows.append({"layers": n_layers, "units": units, "parameters": count_parameters(model),
                      "accuracy": float((logits.argmax(1) == y).mean() * 100)})
     return Result(metrics={"layers": n_layers}, summary=pd.DataFrame(rows))
