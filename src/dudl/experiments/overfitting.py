@@ -46,10 +46,6 @@ def _fit_iris(p: P, ctx, model: nn.Module, train, test, desc: str, show: bool = 
                show_progress=show and ctx.show_progress, desc=desc)
 
 
-def _final(history, column: str) -> float:
-    return float(history[column][-1])
-
-
 # ---------------------------------------------------------------- iris, three ways of splitting
 
 
@@ -61,7 +57,7 @@ def manual(p: P, ctx) -> Result:
     history = _fit_iris(p, ctx, model, train, test, "model")
     # the notebook's final forward pass over the training flowers, after the last step
     train_acc = float(evaluate(model, train, metric=accuracy)[1])
-    test_acc = _final(history, "test_acc")
+    test_acc = float(history.last("test_acc"))
     counts = pd.DataFrame({"species": frame["species"], "set": np.where(rows, "train", "test")})
     counts = counts.value_counts().rename("flowers").reset_index()
     return Result(
@@ -120,14 +116,14 @@ def scikitlearn(p: P, ctx) -> Result:
     runs = [_fresh_split_run(p, ctx, x, y, prop, "sweep") for prop in ctx.progress(proportions, "proportions")]
     summary = pd.DataFrame([
         {"train_proportion": prop, "train_size": len(y) - test_count(len(y), prop),
-         "final_train_acc": _final(h, "train_acc"), "final_test_acc": _final(h, "test_acc"),
+         "final_train_acc": float(h.last("train_acc")), "final_test_acc": float(h.last("test_acc")),
          "mean_train_acc": float(h["train_acc"].mean()), "mean_test_acc": float(h["test_acc"].mean())}
         for prop, h in zip(proportions, runs)
     ])
     return Result(
         metrics={"fake_train_rows": len(fake_train), "fake_test_rows": len(fake_test),
-                 "single_final_train_acc": _final(single, "train_acc"),
-                 "single_final_test_acc": _final(single, "test_acc"),
+                 "single_final_train_acc": float(single.last("train_acc")),
+                 "single_final_test_acc": float(single.last("test_acc")),
                  "mean_test_acc_all_proportions": float(summary["mean_test_acc"].mean())},
         summary=summary,
         history=single.frame(),
@@ -149,7 +145,7 @@ def data_loader(p: P, ctx) -> Result:
     train, test = loaders(ctx, x_tr, y_tr, x_te, y_te, p["batch_size"], "model", drop_last=False)
     model = mlp(p["layers"])
     history = _fit_iris(p, ctx, model, train, test, "model")
-    train_acc, test_acc = _final(history, "train_acc"), _final(history, "test_acc")
+    train_acc, test_acc = float(history.last("train_acc")), float(history.last("test_acc"))
     return Result(
         metrics={"final_train_accuracy": train_acc, "final_test_accuracy": test_acc,
                  "train_batches_per_epoch": len(train), "test_batches": len(test),
@@ -174,7 +170,7 @@ def regression(p: P, ctx) -> Result:
     with torch.no_grad():
         predictions = model(to_tensors(ctx.device, x)[0]).cpu().numpy()[:, 0]
     # the notebook prints the last epoch's training loss and the test loss after training
-    train_mse, test_mse = _final(history, "train_loss"), _final(history, "test_loss")
+    train_mse, test_mse = float(history.last("train_loss")), float(history.last("test_loss"))
     return Result(
         metrics={"train_mse": train_mse, "test_mse": test_mse, "n_train": int(rows.sum()),
                  "n_test": int((~rows).sum())},

@@ -58,15 +58,11 @@ def _run(p: P, ctx, key, *, batch_size: int | None = None, dropout: float = 0.0,
                      test_batch_size=test_batch, regularizer=regularizer, show_progress=show and ctx.show_progress)
 
 
-def _final(history, column: str) -> float:
-    return float(history[column][-1])
-
-
 def _single_run_result(p: P, ctx, model, history, extra_metrics=None, data=None, keep_model=False) -> Result:
-    train_acc, test_acc = _final(history, "train_acc"), _final(history, "test_acc")
+    train_acc, test_acc = float(history.last("train_acc")), float(history.last("test_acc"))
     return Result(
         metrics={"final_train_acc": train_acc, "final_test_acc": test_acc,
-                 "final_loss": _final(history, "train_loss"), **(extra_metrics or {})},
+                 "final_loss": float(history.last("train_loss")), **(extra_metrics or {})},
         summary=pd.DataFrame([{"batch_size": p["batch_size"], "lr": p["lr"], "epochs": ctx.scale.epochs(p["epochs"]),
                                "final_train_acc": train_acc, "final_test_acc": test_acc}]),
         history=history.frame(),
@@ -91,8 +87,8 @@ def dropout_point(p: P, ctx, rate: float) -> Result:
         metrics={"dropout_rate": rate, "train_acc": float(train_acc), "test_acc": float(test_acc)},
         summary=pd.DataFrame([{"dropout_rate": rate, "epochs": len(history["train_acc"]), "last_epochs": last,
                                "train_acc": train_acc, "test_acc": test_acc, "train_minus_test": train_acc - test_acc,
-                               "final_train_acc": _final(history, "train_acc"),
-                               "final_test_acc": _final(history, "test_acc")}]),
+                               "final_train_acc": float(history.last("train_acc")),
+                               "final_test_acc": float(history.last("test_acc"))}]),
         history=history.frame(),
     )
 
@@ -202,14 +198,14 @@ def _penalty_sweep(p: P, ctx, train_with: Callable[[float], dict]) -> Result:
     means = window.groupby("lambda")[["train_acc", "test_acc"]].mean()
     summary = pd.DataFrame([
         {"lambda": lam, "mean_train_acc": means.loc[lam, "train_acc"], "mean_test_acc": means.loc[lam, "test_acc"],
-         "final_train_acc": _final(h, "train_acc"), "final_test_acc": _final(h, "test_acc"),
-         "final_loss": _final(h, "train_loss")}
+         "final_train_acc": float(h.last("train_acc")), "final_test_acc": float(h.last("test_acc")),
+         "final_loss": float(h.last("train_loss"))}
         for lam, h in runs.items()
     ])
     best = summary.loc[summary["mean_test_acc"].idxmax()]
     return Result(
-        metrics={"single_lambda": p["single_lambda"], "single_final_train_acc": _final(single, "train_acc"),
-                 "single_final_test_acc": _final(single, "test_acc"), "single_final_loss": _final(single, "train_loss"),
+        metrics={"single_lambda": p["single_lambda"], "single_final_train_acc": float(single.last("train_acc")),
+                 "single_final_test_acc": float(single.last("test_acc")), "single_final_loss": float(single.last("train_loss")),
                  "mean_test_acc_smallest_penalty": float(summary["mean_test_acc"].iloc[0]),
                  "mean_test_acc_largest_penalty": float(summary["mean_test_acc"].iloc[-1]),
                  "best_mean_test_acc": float(best["mean_test_acc"]), "best_lambda": float(best["lambda"]),
@@ -241,13 +237,13 @@ def minibatch(p: P, ctx) -> Result:
 def code_challenge_minibatch_point(p: P, ctx, batch_size: int) -> Result:
     _, history, (train, _) = _run(p, ctx, ("batch", batch_size), batch_size=batch_size, show=True)
     return Result(
-        metrics={"batch_size": batch_size, "final_train_acc": _final(history, "train_acc"),
-                 "final_test_acc": _final(history, "test_acc")},
+        metrics={"batch_size": batch_size, "final_train_acc": float(history.last("train_acc")),
+                 "final_test_acc": float(history.last("test_acc"))},
         summary=pd.DataFrame([{"batch_size": batch_size, "batches_per_epoch": len(train),
                                "steps": len(train) * len(history["train_acc"]),
-                               "final_train_acc": _final(history, "train_acc"),
-                               "final_test_acc": _final(history, "test_acc"),
-                               "final_loss": _final(history, "train_loss")}]),
+                               "final_train_acc": float(history.last("train_acc")),
+                               "final_test_acc": float(history.last("test_acc")),
+                               "final_loss": float(history.last("train_loss"))}]),
         history=history.frame(),
     )
 
