@@ -28,6 +28,7 @@ test: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/snakemake --lint
 	$(BIN)/dudl dvc-yaml --check
+	$(BIN)/dudl schema --check
 
 report: $(BIN)/.installed
 	$(BIN)/snakemake --report results/report.html

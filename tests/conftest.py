@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dudl import catalog, runner
+from dudl.figures import draw
 from dudl import params as P
 from dudl.data import fetch, prepare, registry
 
@@ -53,7 +54,7 @@ def run_experiment(root: Path, experiment_id: str, scale: float = TINY, override
     sliced = P.experiment_slice(params, exp.section, exp.name)
     result = runner.run(exp, sliced, root, show_progress=False)
     if figures:
-        drawn = runner.draw(exp, sliced, root)
+        drawn = draw(exp, sliced, root)
         assert sorted(p.stem for p in drawn) == sorted(exp.figures)
         assert all(p.stat().st_size > 5000 for p in drawn), "a figure is suspiciously small (empty?)"
     return result

@@ -68,9 +68,9 @@ def test_overrides_parse_values_as_yaml(good):
 
 def test_slice_holds_only_what_the_experiment_reads(good):
     sliced = P.experiment_slice(good, "ann", "regression")
-    assert set(sliced) == {"seed", "scale", "device", "experiment"}
+    assert set(sliced) == {"seed", "scale", "device", "precision", "experiment"}
     assert sliced["experiment"] == good["ann"]["regression"]
-    assert P.experiment_keys("ann", "regression") == ["seed", "scale", "device", "ann.regression"]
+    assert P.experiment_keys("ann", "regression") == ["seed", "scale", "device", "precision", "ann.regression"]
 
 
 def test_derived_seeds_are_stable_and_distinct():
@@ -91,3 +91,59 @@ def test_scale_shrinks_epochs_reps_and_grids_but_full_scale_is_the_course():
     assert len(thinned) == 4 and thinned[0] == 0 and thinned[-1] == 39
     assert P.Scale(0.01).grid(values) == [0, 20, 39]
     assert small.grid([1, 2]) == [1, 2]
+
+
+def _keys(node, declared, prefix=""):
+    """params.yaml's key paths, descending into a mapping where the declaration names keys inside it."""
+    out = set()
+    for key, value in node.items():
+        out.add(prefix + key)
+        if isinstance(value, dict) and any(d.startswith(prefix + key + ".") for d in declared):
+            out |= _keys(value, declared, prefix + key + ".")
+    return out
+
+
+def test_params_yaml_has_every_declared_key_and_nothing_else(good):
+    """Declared once: each experiment's block in params.yaml has exactly the keys its declaration names."""
+    from dudl import catalog
+    from dudl.paramspec import declared_keys
+
+    for exp in catalog.EXPERIMENTS:
+        assert exp.params is not None, f"{exp.id} declares no params"
+        declared = declared_keys(exp.params)
+        assert _keys(good[exp.section][exp.name], declared) == declared, exp.id
+    sections = {e.section for e in catalog.EXPERIMENTS}
+    for section in sections:
+        assert set(good[section]) == {e.name for e in catalog.EXPERIMENTS if e.section == section}
+    assert set(good) - {"resources"} == {"seed", "scale", "device", "precision", "gpu_scale_on_cpu", "data", *sections}
+
+
+def test_the_committed_schema_file_is_generated_from_the_declarations():
+    assert (ROOT / P.SCHEMA_PATH).read_text() == P.schema_text(), "run `dudl schema --write`"
+
+
+def test_a_declaration_change_changes_what_is_refused(good):
+    """The schema is the declarations': tighten one bound in code and params.yaml's value is refused."""
+    from typing import Annotated
+
+    from pydantic import Field, create_model
+
+    from dudl import catalog
+
+    exp = catalog.get("ann/regression")
+    stricter = create_model("Stricter", __base__=exp.params, lr=(Annotated[float, Field(gt=1.0)], ...))
+    object.__setattr__(exp, "params", stricter)
+    P._generated_schema.cache_clear()
+    try:
+        assert "ann.regression.lr: 0.05 is less than or equal to the minimum of 1.0" in P.schema_errors(good, P.schema_for())
+    finally:
+        object.__setattr__(exp, "params", exp.params.__base__)
+        P._generated_schema.cache_clear()
+    assert P.schema_errors(good, P.schema_for()) == []
+
+
+def test_grid_items_are_checked_and_the_error_names_the_closest_alternative(good):
+    bad = copy.deepcopy(good)
+    bad["ann"]["learning_rates"]["lrs"] = [0.01, -0.5]
+    found = errors(bad)
+    assert found == ["ann.learning_rates.lrs.1: -0.5 is less than or equal to the minimum of 0"], found

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from dudl import catalog, cli, index, results, runner
+from dudl.figures import draw
 from dudl import params as P
 from conftest import TINY, copy_config, run_experiment
 
@@ -60,8 +61,8 @@ def test_cli_run_writes_results_and_figures(project, capsys):
     assert set(printed["ann/classify_qwerties"]) >= {"accuracy", "final_loss"}
     out = project / "results/ann/classify_qwerties"
     assert (out / "figures/predictions.png").exists()
-    from dudl.models import mlp
-    from dudl.train import load_checkpoint
+    from dudl.models.mlp import mlp
+    from dudl.checkpoints import load_checkpoint
 
     model = mlp([2, 1, 1], output="sigmoid")
     checkpoint = load_checkpoint(out / "model.pt", model)  # weights_only=True: no pickled code in model files
@@ -83,7 +84,7 @@ def test_index_lists_every_notebook_with_status_and_reason(tmp_path):
     exp = catalog.get("ann/num_parameters")
     params = P.load(root, overrides=["scale=1.0"])
     runner.run(exp, P.experiment_slice(params, exp.section, exp.name), root, show_progress=False)
-    runner.draw(exp, P.experiment_slice(params, exp.section, exp.name), root)
+    draw(exp, P.experiment_slice(params, exp.section, exp.name), root)
     skipped = {"ann/multioutput": "dataset iris unavailable: because a test says so"}
     index.write(params, root, skipped)
     frame = pd.read_csv(root / "results/index.csv").set_index("notebook")

@@ -19,8 +19,10 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dudl.data import synthetic
-from dudl.models import StackedMLP, mlp, stacked_loss
-from dudl.train import Batches, configure, fit
+from dudl.models.mlp import mlp
+from dudl.models.stacked import StackedMLP, stacked_loss
+from dudl.runtime import configure
+from dudl.train import Batches, fit
 
 
 def timed(fn) -> float:

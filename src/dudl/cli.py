@@ -29,18 +29,32 @@ def _slice(args, exp) -> dict:
 
 
 def cmd_list(args) -> int:
-    from dudl import catalog
+    from dudl import catalog, resources
 
     rows = [e for e in catalog.EXPERIMENTS if not args.section or e.section == args.section]
+    if args.gpu:
+        rows = [e for e in rows if e.gpu]
     if args.ids:
         print("\n".join(e.id for e in rows))
         return 0
-    width = max(len(e.id) for e in rows)
+    params = _load_params(args)
+    scale = float(params["scale"])
+    left_out = resources.left_out(params)
+    width = max((len(e.id) for e in rows), default=10)
+    total = 0.0
+    print(f"{'experiment':<{width}}  {'CPU time':>18}  {'thr':>3} {'mem_mb':>6} gpu  notebooks")
     for e in rows:
+        seconds, how = resources.cpu_seconds(e, scale)
+        total += seconds
+        res = resources.resources_for(e, params)
         extra = f"  [data: {', '.join(e.datasets)}]" if e.datasets else ""
-        points = "  [split into sweep points]" if e.points else ""
-        print(f"{e.id:<{width}}  {', '.join(e.notebooks)}{extra}{points}")
-    print(f"\n{len(rows)} experiments reproducing {sum(len(e.notebooks) for e in rows)} course notebooks", file=sys.stderr)
+        extra += "  [split into sweep points]" if e.points else ""
+        extra += "  [GPU-scale: left out here]" if e.id in left_out else ""
+        print(f"{e.id:<{width}}  {resources.hours(seconds):>8} {how:>9}  {res['threads']:>3} {res['mem_mb']:>6} "
+              f"{res['gpu']:>3}  {', '.join(e.notebooks)}{extra}")
+    print(f"\n{len(rows)} experiments reproducing {sum(len(e.notebooks) for e in rows)} course notebooks; "
+          f"CPU time at scale {scale:g}: {resources.hours(total)} of job time on a 2-core machine "
+          f"(measured: catalog/cpu_times.csv; estimated: the catalog's cpu_minutes)", file=sys.stderr)
     return 0
 
 
@@ -83,15 +97,22 @@ def cmd_prepare(args) -> int:
 
 def cmd_run(args) -> int:
     from dudl import catalog, runner
+    from dudl.figures import draw
 
     exp = catalog.get(args.experiment)
     sliced = _slice(args, exp)
+    if args.point is None:
+        from dudl import resources
+
+        warning = resources.total_warning([exp.id], float(sliced["scale"]))
+        if warning:
+            print(warning, file=sys.stderr)
     result = runner.run(exp, sliced, Path(args.root), args.threads, args.point, show_progress=not args.quiet)
     if args.point is None:
         shown = {k: v for k, v in result.metrics.items() if isinstance(v, (int, float))}
         print(json.dumps({exp.id: shown}, indent=1))
         if args.figures:
-            for path in runner.draw(exp, sliced, Path(args.root)):
+            for path in draw(exp, sliced, Path(args.root)):
                 print(path, file=sys.stderr)
     return 0
 
@@ -105,10 +126,11 @@ def cmd_gather(args) -> int:
 
 
 def cmd_figures(args) -> int:
-    from dudl import catalog, runner
+    from dudl import catalog
+    from dudl.figures import draw
 
     exp = catalog.get(args.experiment)
-    for path in runner.draw(exp, _slice(args, exp), Path(args.root)):
+    for path in draw(exp, _slice(args, exp), Path(args.root)):
         print(path, file=sys.stderr)
     return 0
 
@@ -151,6 +173,25 @@ def cmd_dvc_yaml(args) -> int:
     return 0
 
 
+def cmd_schema(args) -> int:
+    text = P.schema_text()
+    target = Path(args.root) / P.SCHEMA_PATH
+    if args.check:
+        if not target.exists() or target.read_text() != text:
+            print(f"{P.SCHEMA_PATH} is out of date with the params declarations: run `dudl schema --write`",
+                  file=sys.stderr)
+            return 1
+        print(f"{P.SCHEMA_PATH} matches the declarations")
+        return 0
+    if args.write:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        print(f"wrote {target}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dudl", description=__doc__.split("\n")[0])
     parser.add_argument("--root", default=".", help="project root (holds params.yaml and workflow/); default: .")
@@ -162,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="experiments and the course notebooks they reproduce")
     p.add_argument("--section")
     p.add_argument("--ids", action="store_true", help="only the experiment ids")
+    p.add_argument("--gpu", action="store_true", help="only the experiments that declare a GPU")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("validate", help="check params.yaml against workflow/schemas/params.schema.yaml")
@@ -207,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("results", nargs="*", default=["results"])
     p.add_argument("--section")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("schema", help="the JSON schema of params.yaml, generated from the params declarations")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--write", action="store_true", help=f"write {P.SCHEMA_PATH}")
+    group.add_argument("--check", action="store_true", help=f"fail when {P.SCHEMA_PATH} is out of date")
+    p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("dvc-yaml", help="generate dvc.yaml from the catalog")
     group = p.add_mutually_exclusive_group()

@@ -14,7 +14,10 @@ from dudl.data import fetch, registry
 
 
 def skipped_experiments(params: Mapping[str, Any], root: Path = Path(".")) -> dict[str, str]:
-    """{experiment id: reason} for experiments whose data can be had from nowhere right now."""
+    """{experiment id: reason} for experiments whose data can be had from nowhere right now, and GPU-scale
+    experiments on a machine without CUDA (unless params force them: dudl.resources.left_out)."""
+    from dudl import resources
+
     mirrors = fetch.mirror_roots(params.get("data", {}).get("mirrors", []))
     reasons: dict[str, str | None] = {}
     skipped = {}
@@ -25,6 +28,8 @@ def skipped_experiments(params: Mapping[str, Any], root: Path = Path(".")) -> di
             if reasons[key]:
                 skipped[exp.id] = reasons[key]
                 break
+    for exp_id, why in resources.left_out(params).items():
+        skipped.setdefault(exp_id, why)
     return skipped
 
 

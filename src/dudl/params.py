@@ -7,16 +7,18 @@ importing torch costs about two seconds per process.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
 import yaml
 
-SCHEMA_PATH = Path("workflow") / "schemas" / "params.schema.yaml"
-TOP_LEVEL_KEYS = ("seed", "scale", "device")
+SCHEMA_PATH = Path("workflow") / "schemas" / "params.schema.json"  # GENERATED (`dudl schema --write`), for editors
+TOP_LEVEL_KEYS = ("seed", "scale", "device", "precision")  # what every experiment reads besides its own block
 
 
 class ParamsError(ValueError):
@@ -36,8 +38,29 @@ def load_yaml(path: Path) -> dict:
     return data
 
 
-def schema_for(root: Path) -> dict:
-    return load_yaml(root / SCHEMA_PATH)
+def schema_for(root: Path | None = None) -> dict:
+    """The JSON schema of params.yaml, generated from the params declarations (dudl.paramspec and each catalog
+    entry's `params`). `root` is accepted for callers that name a project; the schema is the code's."""
+    return copy.deepcopy(_generated_schema())
+
+
+@functools.lru_cache(maxsize=1)
+def _generated_schema() -> dict:
+    from dudl import catalog, paramspec
+
+    sections: dict[str, dict] = {}
+    for exp in catalog.EXPERIMENTS:
+        if exp.params is None:
+            raise ParamsError(f"{exp.id} declares no params (catalog entry: params=...)")
+        sections.setdefault(exp.section, {})[exp.name] = exp.params
+    return paramspec.schema(sections, [e.id for e in catalog.EXPERIMENTS])
+
+
+def schema_text() -> str:
+    """The generated schema as the text of workflow/schemas/params.schema.json."""
+    import json
+
+    return json.dumps(schema_for(), indent=1, sort_keys=False) + "\n"
 
 
 def key_path(parts: Iterable[Any]) -> str:
@@ -51,6 +74,12 @@ def schema_errors(params: Mapping, schema: Mapping) -> list[str]:
     validator = jsonschema.Draft202012Validator(schema)
     messages = []
     for err in validator.iter_errors(params):
+        if err.validator in ("anyOf", "oneOf") and err.context:
+            # "not valid under any of the given schemas" says little: report the alternative of the value's own
+            # shape that came closest (a list item out of range, say), not "is not of type 'object'".
+            shaped = [e for e in err.context if e.validator not in ("type", "required", "additionalProperties")]
+            err = (max(shaped, key=lambda e: len(e.absolute_path)) if shaped
+                   else jsonschema.exceptions.best_match(err.context))
         path = list(err.absolute_path)
         if err.validator == "additionalProperties":
             allowed = set(err.schema.get("properties", {}))
@@ -154,3 +183,20 @@ class Scale:
             return [values[0]]
         picks = sorted({round(i * (len(values) - 1) / (k - 1)) for i in range(k)})
         return [values[i] for i in picks]
+
+
+def grid(spec: Any, scale: Scale | None = None, minimum: int = 3) -> list:
+    """A sweep grid from params: a list, {start, stop, num} (linspace), {start, stop, step} (arange, stop
+    excluded, like np.arange) or {start, stop, num, log: true} (logspace over the exponents given by start/stop
+    as plain values, like np.logspace(np.log10(start), np.log10(stop), num)). `scale` thins numeric grids."""
+    if isinstance(spec, Mapping):
+        if "step" in spec:
+            values = np.arange(spec["start"], spec["stop"], spec["step"])
+        elif spec.get("log"):
+            values = np.logspace(np.log10(spec["start"]), np.log10(spec["stop"]), int(spec["num"]))
+        else:
+            values = np.linspace(spec["start"], spec["stop"], int(spec["num"]))
+        values = [v.item() for v in values]
+    else:
+        values = list(spec)
+    return scale.grid(values, minimum) if scale is not None else values

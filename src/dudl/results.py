@@ -104,7 +104,7 @@ def write(result: Result, out: Path, figures_data: bool = True) -> list[Path]:
         atomic_write(out / "data.npz", save)
         written.append(out / "data.npz")
     if result.models:
-        from dudl.train import save_checkpoint  # imports torch: only jobs that keep models pay for it
+        from dudl.checkpoints import save_checkpoint  # imports torch: only jobs that keep models pay for it
 
         for name, state in result.models.items():
             written.append(save_checkpoint(out / f"{name}.pt", state, **_plain(result.meta)))

@@ -1,12 +1,16 @@
-"""Run one experiment (or one sweep point, or the gather of its points) and draw its figures.
+"""Run one experiment (or one sweep point, or the gather of its points) and write its results.
 
-The only place besides the CLI that knows about results paths; experiment functions see a Context and return
-a Result.
+The only place besides the CLI (and dudl.figures, which draws) that knows about results paths; experiment
+functions see a Context and return a Result. A run executes inside dudl.runtime.run_settings: the trainer finds
+there the run's precision and where to keep resume checkpoints (removed once the outputs are written).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +18,12 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from dudl import results
+from dudl import codedeps, results
 from dudl.catalog import Experiment, point_label
 from dudl.data.registry import get as get_dataset
 from dudl.params import Scale, derive_seed
+
+RESUME_DIR = "resume"
 
 
 @dataclass
@@ -31,6 +37,7 @@ class Context:
     threads: int = 1
     root: Path = Path(".")
     show_progress: bool = True
+    precision: str = "fp32"
 
     def seed_for(self, *keys: Any) -> int:
         return derive_seed(self.seed, self.experiment.id, *keys)
@@ -42,7 +49,7 @@ class Context:
     def torch_seed(self, *keys: Any):
         """Seed torch's global RNG for run `keys` (inits, dropout) and return a generator for shuffling.
         Call it at the start of every run, so a run's numbers do not depend on what ran before it."""
-        from dudl.train import seed_torch
+        from dudl.runtime import seed_torch
 
         return seed_torch(self.seed_for("torch", *keys))
 
@@ -57,17 +64,26 @@ class Context:
         return path
 
     def progress(self, iterable: Iterable, desc: str = "", total: int | None = None):
-        from dudl.train import progress
+        from dudl.progress import progress
 
         return progress(iterable, desc=f"{self.experiment.id} {desc}".strip(), total=total, enabled=self.show_progress)
+
+    def subset(self, labels, key: Any = "subset"):
+        """Indices of a stratified, seeded subset of the training samples with these labels: every sample at scale
+        1.0, a `scale` share of each class below (at least one each), so tiny-scale runs of CIFAR- or
+        CelebA-size experiments stay fast. Sorted, so the data keep their order."""
+        from dudl.data.subsets import stratified_subset
+
+        return stratified_subset(labels, self.scale.factor, self.rng("subset", key))
 
 
 def make_context(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), threads: int = 1,
                  show_progress: bool = True) -> Context:
-    from dudl.train import configure
+    from dudl.runtime import configure
 
-    device = configure(threads, sliced["device"])
-    return Context(exp, int(sliced["seed"]), Scale(float(sliced["scale"])), device, threads, root, show_progress)
+    device = configure(threads, sliced["device"], wants_gpu=exp.gpu > 0)
+    return Context(exp, int(sliced["seed"]), Scale(float(sliced["scale"])), device, threads, root, show_progress,
+                   precision=str(sliced.get("precision", "fp32")))
 
 
 def _functions(exp: Experiment) -> dict[str, Callable]:
@@ -79,17 +95,36 @@ def _functions(exp: Experiment) -> dict[str, Callable]:
     return {n.removeprefix(exp.name).lstrip("_") or "run": getattr(module, n) for n in names}
 
 
-def provenance(ctx: Context, sliced: Mapping[str, Any]) -> dict[str, Any]:
+def provenance(ctx: Context, sliced: Mapping[str, Any], nondeterministic_ops: Iterable[str] = ()) -> dict[str, Any]:
     import torch
 
-    # Kept short: `dvc metrics show` lists every field of every metrics.json.
-    return {
+    # Kept short: `dvc metrics show` lists every field of every metrics.json. What is always so on the CPU at
+    # fp32 (deterministic at a fixed thread count) is recorded only where it may not be: on an accelerator,
+    # whether every op had a deterministic implementation (such a run is never bit-comparable with the CPU).
+    meta = {
         "seed": ctx.seed,
         "scale": ctx.scale.factor,
         "device": str(ctx.device),
         "threads": ctx.threads,
         "torch": str(torch.__version__),  # a str subclass that weights_only loading refuses
     }
+    if ctx.precision != "fp32":
+        meta["precision"] = ctx.precision
+    ops = sorted(set(nondeterministic_ops))
+    if ctx.device.type != "cpu":
+        meta["deterministic"] = not ops
+        if ops:
+            meta["nondeterministic_ops"] = ops
+    return meta
+
+
+def fingerprint(exp: Experiment, sliced: Mapping[str, Any], point: str | None = None, root: Path = Path(".")) -> str:
+    """What a resume checkpoint must match: the run's params, its point, and the contents of its code."""
+    digest = hashlib.sha256(json.dumps({"params": sliced, "point": point}, sort_keys=True, default=str).encode())
+    for path in codedeps.run_code(exp.section):
+        digest.update(str(path).encode())
+        digest.update(codedeps.SRC.parent.joinpath(*path.parts[1:]).read_bytes())
+    return digest.hexdigest()
 
 
 def curves_table(result: results.Result, exp: Experiment) -> Any:
@@ -103,9 +138,9 @@ def curves_table(result: results.Result, exp: Experiment) -> Any:
 
 
 def _finish(result: results.Result, ctx: Context, sliced: Mapping[str, Any], out: Path,
-            point: bool = False) -> results.Result:
+            point: bool = False, nondeterministic_ops: Iterable[str] = ()) -> results.Result:
     exp = ctx.experiment
-    result.meta = {**provenance(ctx, sliced), **result.meta}
+    result.meta = {**provenance(ctx, sliced, nondeterministic_ops), **result.meta}
     if exp.curves and not point:
         result.curves = curves_table(result, exp)
     results.write(result, out, figures_data=exp.figure_data)
@@ -125,8 +160,11 @@ def _point_value(exp: Experiment, sliced: Mapping[str, Any], label: str) -> Any:
 
 
 def run(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), threads: int = 1, point: str | None = None,
-        show_progress: bool = True) -> results.Result:
-    """Run an experiment and write its results; with `point`, run only that sweep point (Snakemake's split)."""
+        show_progress: bool = True, resume: bool = True) -> results.Result:
+    """Run an experiment and write its results; with `point`, run only that sweep point (Snakemake's split).
+    With `resume`, long trainings checkpoint under <outputs>/resume/ and a rerun after a kill continues there."""
+    from dudl import runtime
+
     ctx = make_context(exp, sliced, root, threads, show_progress)
     p = sliced["experiment"]
     fns = _functions(exp)
@@ -134,16 +172,35 @@ def run(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), thre
         if not exp.points:
             raise ValueError(f"{exp.id} is not split into sweep points")
         value = _point_value(exp, sliced, point)
-        result = fns["point"](p, ctx, value)
-        result.meta["point"] = point
-        return _finish(result, ctx, sliced, root / exp.point_dir(value), point=True)
-    if exp.points:
-        values = exp.point_values(p, ctx.scale)
-        parts = {v: _as_stored(fns["point"](p, ctx, v), exp) for v in values}
-        result = fns["combine"](p, ctx, parts)
+        out = root / exp.point_dir(value)
     else:
-        result = fns["run"](p, ctx)
-    return _finish(result, ctx, sliced, root / exp.out_dir)
+        out = root / exp.out_dir
+    resume_dir = out / RESUME_DIR if resume else None
+    with runtime.run_settings(precision=ctx.precision, resume_dir=resume_dir, checkpoint_seconds=runtime.checkpoint_seconds(),
+                              fingerprint=fingerprint(exp, sliced, point, root) if resume else "") as settings:
+        if point is not None:
+            result = fns["point"](p, ctx, value)
+            result.meta["point"] = point
+        elif exp.points:
+            values = exp.point_values(p, ctx.scale)
+            parts = {}
+            for v in values:  # each point is its own run: its own resume folder, as under Snakemake
+                with runtime.run_settings(precision=ctx.precision, checkpoint_seconds=settings.checkpoint_seconds,
+                                          nondeterministic_ops=settings.nondeterministic_ops,
+                                          resume_dir=(root / exp.point_dir(v) / RESUME_DIR) if resume else None,
+                                          fingerprint=fingerprint(exp, sliced, point_label(v), root) if resume else ""):
+                    parts[v] = _as_stored(fns["point"](p, ctx, v), exp)
+            result = fns["combine"](p, ctx, parts)
+        else:
+            result = fns["run"](p, ctx)
+    finished = _finish(result, ctx, sliced, out, point=point is not None,
+                       nondeterministic_ops=settings.nondeterministic_ops)
+    if resume_dir is not None:
+        shutil.rmtree(resume_dir, ignore_errors=True)  # the outputs are written: nothing left to resume
+        if exp.points and point is None:
+            for v in exp.point_values(p, ctx.scale):
+                shutil.rmtree(root / exp.point_dir(v) / RESUME_DIR, ignore_errors=True)
+    return finished
 
 
 def _as_stored(result: results.Result, exp: Experiment) -> results.Result:
@@ -161,21 +218,9 @@ def gather(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), t
     ctx = make_context(exp, sliced, root, threads, show_progress=False)
     p = sliced["experiment"]
     parts = {v: results.read(root / exp.point_dir(v)) for v in exp.point_values(p, ctx.scale)}
+    ops = [op for part in parts.values() for op in part.meta.get("nondeterministic_ops", [])]
     result = _functions(exp)["combine"](p, ctx, parts)
-    return _finish(result, ctx, sliced, root / exp.out_dir)
-
-
-def draw(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path(".")) -> list[Path]:
-    """Draw an experiment's figures from its results (no torch needed)."""
-    from dudl.plots import style
-
-    module = importlib.import_module(f"dudl.plots.{exp.section}")
-    result = results.read(root / exp.out_dir)
-    style.apply()
-    figures = getattr(module, exp.name)(result, sliced["experiment"])
-    if set(figures) != set(exp.figures):
-        raise RuntimeError(f"{exp.id}: drew {sorted(figures)}, catalog lists {sorted(exp.figures)}")
-    return [style.save(fig, root / exp.figure_dir / f"{name}.png") for name, fig in figures.items()]
+    return _finish(result, ctx, sliced, root / exp.out_dir, nondeterministic_ops=ops)
 
 
 def log(message: str) -> None:

@@ -1,75 +1,39 @@
-"""The one training loop, and what every training run needs around it: seeding, threads, device,
-minibatches, evaluation, history and checkpoints.
+"""The one training loop, `train`, and what every training needs around it: minibatches, batches moved to the
+device, optional mixed precision, gradient clipping, keep-the-best, per-epoch (and per-step) history, resume
+checkpoints and a progress bar.
 
-Bookkeeping follows the course so that numbers are comparable: per epoch, the train loss and train accuracy
-are the means over that epoch's minibatches (computed in train mode while training), and test loss and
-accuracy are the means over the test batches in eval mode (the course's `np.mean(batchAcc)`), which is what
-regularization/testBatchT2 is about. Accuracies are in percent, like the course's.
+An experiment never writes a loop. It supplies a *step*: a callable `step(batch, tools) -> {name: tensor}` that
+computes what one step computes from a batch, calls `tools.optimize(loss, optimizer)` for each optimizer that
+steps (in its order: a GAN steps D, then G), and returns the values to record. `supervised_step` is the course's
+recipe (`fit` wraps it); dudl.steps has the autoencoder, GAN, sequence and image-optimization steps.
 
-A loss function may return one value per model (shape [M]) for a stack of independent models trained in one
-step (dudl.models.StackedMLP): the loop backpropagates the sum, which leaves each model's gradient its own,
-and records the per-model values.
+Bookkeeping follows the course so that numbers are comparable: per epoch, each recorded value is the mean over
+that epoch's steps (so the train loss and accuracy are means over minibatches, computed in train mode while
+training), and test loss and accuracy are the means over the test batches in eval mode (the course's
+`np.mean(batchAcc)`, which is what regularization/testBatchT2 is about). Accuracies are in percent.
+
+A loss must be one number. A loss with one value per sample is refused: summing it would silently scale the
+learning rate by the batch size. Only a stack of M independent models (dudl.models.stacked.StackedMLP, which has
+`n_models`) may return one value per model, shape [M]: the loop backpropagates their sum, which leaves each
+model's gradient its own, and records the per-model values.
 """
 
 from __future__ import annotations
 
-import os
-import sys
+import contextlib
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from dudl.atomic import atomic_write
+from dudl import runtime
+from dudl.progress import progress
+from dudl.resume import Resume, restore_rng, rng_state
 
-PROGRESS_ENV = "DUDL_PROGRESS"
-
-
-# ---------------------------------------------------------------- environment
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device '{name}' requested but CUDA is not available; use device: auto or cpu")
-    return torch.device(name)
-
-
-def configure(threads: int = 1, device: str = "auto") -> torch.device:
-    """Threads from the job (Snakemake's `threads:`), so `--cores N` runs N jobs side by side."""
-    torch.set_num_threads(max(1, int(threads)))
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:  # already set in this process
-        pass
-    return resolve_device(device)
-
-
-def seed_torch(seed: int) -> torch.Generator:
-    """Seed torch's global RNG (model inits, dropout) and return a generator for shuffling."""
-    torch.manual_seed(seed)
-    gen = torch.Generator()
-    gen.manual_seed(seed)
-    return gen
-
-
-def progress_enabled(default: bool = True) -> bool:
-    value = os.environ.get(PROGRESS_ENV)
-    return default if value is None else value.lower() not in ("0", "false", "no")
-
-
-def progress(iterable: Iterable, desc: str = "", total: int | None = None, enabled: bool = True, leave: bool = False):
-    """tqdm on stderr; sparse updates when stderr is a log file rather than a terminal."""
-    from tqdm.auto import tqdm
-
-    tty = sys.stderr.isatty()
-    return tqdm(iterable, desc=desc, total=total, leave=leave, disable=not (enabled and progress_enabled()),
-                mininterval=0.5 if tty else 30.0, dynamic_ncols=tty, file=sys.stderr)
+Step = Callable[[Any, "StepTools"], Mapping[str, torch.Tensor]]
 
 
 # ---------------------------------------------------------------- data
@@ -110,6 +74,18 @@ def tensors(x: np.ndarray, y: np.ndarray, device: torch.device | str = "cpu") ->
     return torch.as_tensor(x).to(device), torch.as_tensor(y).to(device)
 
 
+def to_device(batch: Any, device: torch.device) -> Any:
+    """A batch (tensor, or tuples/lists/dicts of them) on `device`. Data may stay on the CPU (a DataLoader with
+    torchvision transforms) or live on the device already, where this costs nothing."""
+    if isinstance(batch, torch.Tensor):
+        return batch if batch.device == device else batch.to(device, non_blocking=batch.is_pinned())
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(to_device(b, device) for b in batch)
+    if isinstance(batch, dict):
+        return {k: to_device(v, device) for k, v in batch.items()}
+    return batch
+
+
 # ---------------------------------------------------------------- metrics
 
 
@@ -133,18 +109,28 @@ def probability_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Te
 # ---------------------------------------------------------------- history
 
 
+def _numpy(value: Any) -> Any:
+    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
+
+
 @dataclass
 class History:
-    """Per-epoch records: each entry is an array of shape [epochs] or [epochs, models]."""
+    """Per-epoch records (each an array of shape [epochs] or [epochs, models]) and, where a training asks for
+    them, per-step records (`steps`: GANs, the autoencoders' iterations)."""
 
     columns: dict[str, list] = field(default_factory=dict)
+    steps: dict[str, list] = field(default_factory=dict)
     seconds: float = 0.0
+    best_epoch: int | None = None  # with keep_best: the epoch (from 1) whose weights the model ends with
+    resumed_at: int | None = None  # the epoch a killed run resumed from (0: replayed a finished training)
 
     def add(self, **values: torch.Tensor | float) -> None:
         for key, value in values.items():
-            if isinstance(value, torch.Tensor):
-                value = value.detach().cpu().numpy()
-            self.columns.setdefault(key, []).append(value)
+            self.columns.setdefault(key, []).append(_numpy(value))
+
+    def add_steps(self, values: Mapping[str, Sequence]) -> None:
+        for key, column in values.items():
+            self.steps.setdefault(key, []).extend(column)
 
     def __getitem__(self, key: str) -> np.ndarray:
         return np.asarray(self.columns[key])
@@ -168,12 +154,275 @@ class History:
         frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
         return frame
 
+    def step_frame(self):
+        """A DataFrame with one row per step (step counts from 1)."""
+        import pandas as pd
 
-# ---------------------------------------------------------------- loop
+        frame = pd.DataFrame({k: np.asarray(v) for k, v in self.steps.items()})
+        frame.insert(0, "step", np.arange(1, len(frame) + 1))
+        return frame
+
+    # resume checkpoints hold tensors only (weights_only loading): columns go in as stacked arrays
+    def state(self) -> dict:
+        pack = lambda cols: {k: torch.from_numpy(np.asarray(v).copy()) for k, v in cols.items() if len(v)}
+        return {"columns": pack(self.columns), "steps": pack(self.steps), "seconds": self.seconds,
+                "best_epoch": self.best_epoch}
+
+    def load_state(self, state: Mapping) -> None:
+        self.columns = {k: list(v.numpy()) for k, v in state["columns"].items()}
+        self.steps = {k: list(v.numpy()) for k, v in state["steps"].items()}
+        self.seconds, self.best_epoch = state["seconds"], state["best_epoch"]
+
+
+# ---------------------------------------------------------------- what the trainer hands a step
+
+
+def _as_dict(things: Any, kind: str) -> dict[str, Any]:
+    if things is None:
+        return {}
+    if isinstance(things, Mapping):
+        return dict(things)
+    if isinstance(things, (list, tuple)):
+        return {f"{kind}{i}": t for i, t in enumerate(things)}
+    return {kind: things}
+
+
+def check_loss(loss: torch.Tensor, modules: Mapping[str, nn.Module]) -> torch.Tensor:
+    """The scalar to backpropagate: the loss itself, or the sum of a stack's per-model losses. Anything else
+    (one value per sample, say) is an error rather than a learning rate silently scaled by the batch size."""
+    if loss.ndim == 0:
+        return loss
+    stacks = {getattr(m, "n_models", None) for m in modules.values()} - {None}
+    if loss.ndim == 1 and loss.shape[0] in stacks:
+        return loss.sum()
+    allowed = f" or [{', '.join(map(str, sorted(stacks)))}] (one value per stacked model)" if stacks else ""
+    raise ValueError(f"the loss has shape {list(loss.shape)}; a training step needs one number (shape []){allowed}. "
+                     f"A loss with one value per sample must be reduced (e.g. .mean()) by the loss function.")
+
+
+class StepTools:
+    """What a step may use: the device, autocast for the run's precision, and `optimize`, which does
+    zero_grad -> backward -> (unscale, clip) -> step for one optimizer, with loss scaling under fp16."""
+
+    def __init__(self, device: torch.device, precision: str, modules: Mapping[str, nn.Module],
+                 clip_grad: float | None):
+        if precision not in ("fp32", "bf16", "fp16"):
+            raise ValueError(f"unknown precision '{precision}': fp32, bf16 or fp16")
+        if precision == "fp16" and device.type != "cuda":
+            raise RuntimeError("precision fp16 needs CUDA (autocast with loss scaling); use bf16 on the CPU")
+        self.device, self.precision, self.modules, self.clip_grad = device, precision, modules, clip_grad
+        self.scalers: dict[int, Any] = {}
+        self.step = 0  # steps done so far in this training
+        self.epoch = 0
+
+    def autocast(self):
+        if self.precision == "fp32":
+            return contextlib.nullcontext()
+        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
+        return torch.autocast(self.device.type, dtype=dtype)
+
+    def _scaler(self, optimizer):
+        if self.precision != "fp16":
+            return None
+        if id(optimizer) not in self.scalers:
+            self.scalers[id(optimizer)] = torch.amp.GradScaler("cuda")
+        return self.scalers[id(optimizer)]
+
+    def optimize(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, retain_graph: bool = False) -> None:
+        total = check_loss(loss, self.modules)
+        optimizer.zero_grad(set_to_none=True)
+        scaler = self._scaler(optimizer)
+        (scaler.scale(total) if scaler else total).backward(retain_graph=retain_graph)
+        if self.clip_grad is not None:
+            if scaler:
+                scaler.unscale_(optimizer)
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            torch.nn.utils.clip_grad_norm_(params, self.clip_grad)
+        if scaler:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
+
+
+@dataclass
+class KeepBest:
+    """Keep the weights of the epoch with the best `metric` (a key of the epoch's record, e.g. a dev-set
+    accuracy), and end the training with them when `restore` (data_saveTheBest)."""
+
+    metric: str
+    mode: str = "max"
+    restore: bool = True
+    value: float | None = None
+    state: dict | None = None
+
+    def update(self, record: Mapping[str, Any], modules: Mapping[str, nn.Module], epoch: int, history: History):
+        if self.metric not in record:
+            raise KeyError(f"keep_best watches '{self.metric}', but an epoch records only {sorted(record)}")
+        value = float(np.asarray(_numpy(record[self.metric])).mean())
+        better = self.value is None or (value > self.value if self.mode == "max" else value < self.value)
+        if better:
+            self.value = value
+            self.state = {n: {k: v.detach().clone() for k, v in m.state_dict().items()} for n, m in modules.items()}
+            history.best_epoch = epoch
+
+
+# ---------------------------------------------------------------- the loop
 
 
 def _mean(values: list[torch.Tensor]) -> torch.Tensor:
     return torch.stack(values).mean(dim=0)
+
+
+def _device_of(modules: Mapping[str, nn.Module]) -> torch.device:
+    for module in modules.values():
+        for tensor in [*module.parameters(), *module.buffers()]:
+            return tensor.device
+    return torch.device("cpu")
+
+
+def _epoch_batches(batches: Iterable | None, steps_per_epoch: int | None) -> Iterable:
+    if batches is None:
+        return [None] * (steps_per_epoch or 1)  # image optimization: the parameter is the input
+    return batches
+
+
+def train(
+    step: Step,
+    batches: Iterable | None,
+    epochs: int,
+    *,
+    modules: nn.Module | Mapping[str, nn.Module],
+    optimizers: torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer] | Sequence = (),
+    schedulers: Sequence[tuple[Any, str]] = (),
+    evaluate: Callable[[], Mapping[str, Any]] | None = None,
+    keep_best: KeepBest | None = None,
+    record_steps: bool = False,
+    steps_per_epoch: int | None = None,
+    device: torch.device | None = None,
+    precision: str | None = None,
+    clip_grad: float | None = None,
+    stateful: Sequence[Any] = (),
+    show_progress: bool = False,
+    desc: str = "train",
+) -> History:
+    """Run `epochs` passes of `step` over `batches` (None: `steps_per_epoch` steps without data, for image
+    optimization); returns the History.
+
+    modules / optimizers / schedulers: what trains, what steps, and (scheduler, "batch" | "epoch") pairs: these,
+        the RNG states and the shuffling generator of `batches` are what a resume checkpoint holds (plus any
+        `stateful` objects with state_dict/load_state_dict, e.g. a step's own state).
+    evaluate(): after each epoch, values to add to the epoch's record (test loss and accuracy, the lr, ...).
+    keep_best: keep (and restore) the weights of the best epoch by a metric of the record.
+    record_steps: also keep every step's values (History.steps), where the course records per step.
+    precision: fp32 (default, faithful) | bf16 | fp16; default from the run's params (`precision`).
+    clip_grad: clip the gradient norm before each optimizer step, where the course clips.
+    """
+    settings = runtime.current()
+    modules = _as_dict(modules, "model")
+    optimizers = _as_dict(optimizers, "optimizer")
+    device = device or _device_of(modules)
+    tools = StepTools(device, precision or settings.precision, modules, clip_grad)
+    history = History()
+    generator = getattr(batches, "generator", None)
+    resume = Resume.for_training(settings, desc)
+    start_epoch = 0
+
+    def state(epoch: int, done: bool) -> dict:
+        return {
+            "epoch": epoch, "epochs": epochs, "done": done,
+            "modules": {n: m.state_dict() for n, m in modules.items()},
+            "optimizers": {n: o.state_dict() for n, o in optimizers.items()},
+            "schedulers": [s.state_dict() for s, _ in schedulers],
+            "scalers": [tools.scalers[k].state_dict() for k in sorted(tools.scalers)],
+            "stateful": [s.state_dict() for s in stateful],
+            "rng": rng_state(generator),
+            "history": history.state(),
+            "best": {"value": keep_best.value, "state": keep_best.state} if keep_best else None,
+            "step": tools.step,
+        }
+
+    saved = resume.load(epochs) if resume else None
+    if saved is not None:
+        for n, m in modules.items():
+            m.load_state_dict(saved["modules"][n])
+        for n, o in optimizers.items():
+            o.load_state_dict(saved["optimizers"][n])
+        for (s, _), s_state in zip(schedulers, saved["schedulers"]):
+            s.load_state_dict(s_state)
+        for obj, obj_state in zip(stateful, saved["stateful"]):
+            obj.load_state_dict(obj_state)
+        history.load_state(saved["history"])
+        if keep_best and saved["best"]:
+            keep_best.value, keep_best.state = saved["best"]["value"], saved["best"]["state"]
+        restore_rng(saved["rng"], generator)
+        start_epoch, tools.step = saved["epoch"], saved["step"]
+        history.resumed_at = 0 if saved["done"] else start_epoch
+        if saved["done"]:  # finished before the kill: its final state is the result
+            return history
+
+    begin = time.perf_counter() - history.seconds
+    start_step = getattr(step, "start_epoch", None)
+    for epoch in progress(range(start_epoch, epochs), desc=desc, total=epochs, initial=start_epoch,
+                          enabled=show_progress):
+        tools.epoch = epoch
+        for module in modules.values():
+            module.train()
+        if start_step is not None:
+            start_step()
+        records: dict[str, list] = {}
+        for batch in _epoch_batches(batches, steps_per_epoch):
+            values = step(to_device(batch, device), tools)
+            tools.step += 1
+            for s, every in schedulers:
+                if every == "batch":
+                    s.step()
+            for key, value in values.items():
+                records.setdefault(key, []).append(value.detach())
+        for s, every in schedulers:
+            if every == "epoch":
+                s.step()
+        if record_steps:
+            history.add_steps({k: [_numpy(v) for v in column] for k, column in records.items()})
+        record = {key: _mean(values) for key, values in records.items()}
+        if evaluate is not None:
+            record.update(evaluate())
+        history.add(**record)
+        if keep_best is not None:
+            keep_best.update(record, modules, epoch + 1, history)
+        if resume is not None and resume.due():
+            history.seconds = time.perf_counter() - begin
+            resume.save(state(epoch + 1, done=False))
+    if keep_best is not None and keep_best.restore and keep_best.state is not None:
+        for n, m in modules.items():
+            m.load_state_dict(keep_best.state[n])
+    history.seconds = time.perf_counter() - begin
+    if resume is not None and resume.saved:
+        resume.save(state(epochs, done=True))  # a kill after this point replays the training instantly
+    return history
+
+
+# ---------------------------------------------------------------- the course's supervised recipe
+
+
+def supervised_step(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer,
+                    metric: Callable | None = None, regularizer: Callable[[nn.Module], torch.Tensor] | None = None):
+    """out = model(x); loss = loss_fn(out, y) (+ an optimized but unrecorded penalty); one optimizer step.
+    Records train_loss (and train_acc = metric(out, y) computed on the batch, in train mode)."""
+
+    def step(batch, tools: StepTools) -> dict[str, torch.Tensor]:
+        xb, yb = batch
+        with tools.autocast():
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            total = loss if regularizer is None else loss + regularizer(model)
+        tools.optimize(total, optimizer)
+        values = {"train_loss": loss}
+        if metric is not None:
+            values["train_acc"] = metric(out.detach(), yb)
+        return values
+
+    return step
 
 
 @torch.no_grad()
@@ -181,20 +430,26 @@ def evaluate(model: nn.Module, batches: Iterable, loss_fn: Callable | None = Non
     """(mean loss, mean metric) over the batches, in eval mode; restores the model's mode afterwards."""
     was_training = model.training
     model.eval()
+    device = _device_of({"model": model})
+    tools_precision = runtime.current().precision
+    autocast = (contextlib.nullcontext() if tools_precision == "fp32"
+                else torch.autocast(device.type, dtype=torch.bfloat16 if tools_precision == "bf16" else torch.float16))
     losses, scores = [], []
-    for xb, yb in batches:
-        out = model(xb)
-        if loss_fn is not None:
-            losses.append(loss_fn(out, yb))
-        if metric is not None:
-            scores.append(metric(out, yb))
+    with autocast:
+        for xb, yb in batches:
+            xb, yb = to_device((xb, yb), device)
+            out = model(xb)
+            if loss_fn is not None:
+                losses.append(loss_fn(out, yb))
+            if metric is not None:
+                scores.append(metric(out, yb))
     model.train(was_training)
     return (_mean(losses) if losses else None), (_mean(scores) if scores else None)
 
 
 def fit(
     model: nn.Module,
-    train: Iterable,
+    train_batches: Iterable,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     optimizer: torch.optim.Optimizer,
     epochs: int,
@@ -205,36 +460,20 @@ def fit(
     scheduler_every: str = "batch",
     regularizer: Callable[[nn.Module], torch.Tensor] | None = None,
     record_lr: bool = False,
+    keep_best: KeepBest | None = None,
+    clip_grad: float | None = None,
     show_progress: bool = False,
     desc: str = "train",
 ) -> History:
-    """Train for `epochs` passes over `train`; returns per-epoch train_loss, train_acc, test_loss, test_acc (and lr).
+    """The course's supervised training through `train`: per epoch train_loss, train_acc, test_loss, test_acc
+    (and lr).
 
     `regularizer(model)` adds a penalty to the loss that is optimized but not recorded (the course's L1 notebooks
     record the data loss). `scheduler` steps after every batch (as the course's StepLR demo does) or every epoch.
     """
-    history = History()
-    start = time.perf_counter()
-    for _ in progress(range(epochs), desc=desc, enabled=show_progress):
-        model.train()
-        losses, scores = [], []
-        for xb, yb in train:
-            out = model(xb)
-            loss = loss_fn(out, yb)
-            total = loss if regularizer is None else loss + regularizer(model)
-            optimizer.zero_grad(set_to_none=True)
-            total.sum().backward()
-            optimizer.step()
-            if scheduler is not None and scheduler_every == "batch":
-                scheduler.step()
-            losses.append(loss.detach())
-            if metric is not None:
-                scores.append(metric(out.detach(), yb))
-        if scheduler is not None and scheduler_every == "epoch":
-            scheduler.step()
-        record = {"train_loss": _mean(losses)}
-        if metric is not None:
-            record["train_acc"] = _mean(scores)
+
+    def after_epoch() -> dict[str, Any]:
+        record: dict[str, Any] = {}
         if test is not None:
             test_loss, test_score = evaluate(model, test, loss_fn, metric)
             record["test_loss"] = test_loss
@@ -242,23 +481,10 @@ def fit(
                 record["test_acc"] = test_score
         if record_lr:
             record["lr"] = optimizer.param_groups[0]["lr"]
-        history.add(**record)
-    history.seconds = time.perf_counter() - start
-    return history
+        return record
 
-
-# ---------------------------------------------------------------- checkpoints
-
-
-def save_checkpoint(path: Path, model: nn.Module | dict, **meta) -> Path:
-    """A model's state_dict (or a state_dict) plus plain metadata, written atomically; loadable with
-    weights_only=True. Every model file of the pipeline (results/<section>/<experiment>/<name>.pt) is one."""
-    state = model.state_dict() if isinstance(model, nn.Module) else model
-    return atomic_write(Path(path), lambda tmp: torch.save({"state_dict": state, "meta": meta}, tmp))
-
-
-def load_checkpoint(path: Path, model: nn.Module | None = None, map_location="cpu") -> dict:
-    checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-    if model is not None:
-        model.load_state_dict(checkpoint["state_dict"])
-    return checkpoint
+    return train(supervised_step(model, loss_fn, optimizer, metric, regularizer), train_batches, epochs,
+                 modules=model, optimizers=optimizer,
+                 schedulers=[(scheduler, scheduler_every)] if scheduler is not None else [],
+                 evaluate=after_epoch, keep_best=keep_best, clip_grad=clip_grad, show_progress=show_progress,
+                 desc=desc)

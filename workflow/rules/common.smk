@@ -2,7 +2,7 @@
 import json
 import sys
 
-from dudl import catalog, dvcgen, index
+from dudl import catalog, dvcgen, index, resources
 from dudl import params as P
 from dudl.data import fetch as F
 from dudl.data import prepare as PREP
@@ -11,8 +11,8 @@ from dudl.data import registry
 SCALE = P.Scale(float(config["scale"]))
 MIRRORS = F.mirror_roots(config.get("data", {}).get("mirrors", []))
 
-# Experiments whose data can be had from nowhere (offline, no mirror) leave the DAG; results/index.csv and
-# this warning say which, why, and how to provide the data.
+# Experiments whose data can be had from nowhere (offline, no mirror), and GPU-scale experiments without CUDA,
+# leave the DAG; results/index.csv and this warning say which, why, and how to get them back.
 SKIPPED = index.skipped_experiments(config)
 RUNNABLE = [e for e in catalog.EXPERIMENTS if e.id not in SKIPPED]
 for _id, _why in SKIPPED.items():
@@ -23,5 +23,21 @@ PIPELINE_DATASETS = [
     for ds in dvcgen.pipeline_datasets()
     if F.unavailable_reason(ds, mirrors=MIRRORS) is None
 ]
-RESOURCES = config.get("resources", {})
+
+
+def experiment_resources(exp):
+    """threads, mem_mb, runtime, gpu: the catalog's declaration with params.yaml's `resources` overrides."""
+    return resources.resources_for(exp, config)
+
+
+onstart:
+    # Before a long run starts, say so (job-seconds of the experiments this run will execute, at this scale).
+    try:
+        _ids = sorted({job.rule.name.split("__")[0] + "/" + job.rule.name.split("__")[1]
+                       for job in workflow.dag.needrun_jobs() if job.rule.name.count("__") >= 1})
+        _msg = resources.total_warning([i for i in _ids if i in catalog.BY_ID], SCALE.factor, workflow.cores or 1)
+    except Exception:  # Snakemake internals differ across versions: the warning is a courtesy
+        _msg = None
+    if _msg:
+        print(_msg, file=sys.stderr)
 CONDA_ENV = "../envs/dudl.yaml"  # relative to workflow/rules/

@@ -4,7 +4,10 @@
 for exp in RUNNABLE:
     sliced = json.dumps(P.experiment_slice(config, exp.section, exp.name), sort_keys=True)
     inputs = dvcgen.experiment_inputs(exp)
-    res = RESOURCES.get(exp.section, {})
+    res = experiment_resources(exp)
+    # gpu only where declared: `--resources gpu=1` then lets one such job at a time hold the GPU, and the SLURM
+    # executor turns it into `--gpus=1`.
+    extra = {"gpu": res["gpu"]} if res["gpu"] else {}
     labels = [catalog.point_label(v) for v in exp.point_values(config[exp.section][exp.name], SCALE)]
 
     if labels:
@@ -25,12 +28,13 @@ for exp in RUNNABLE:
                 f"logs/{exp.section}/{exp.name}/point_{{point}}.log",
             benchmark:
                 f"benchmarks/{exp.section}/{exp.name}/point_{{point}}.tsv"
-            threads: 1
+            threads: res["threads"]
             conda:
                 CONDA_ENV
             resources:
-                mem_mb=res.get("mem_mb", 2000),
-                runtime=res.get("runtime", 60),
+                mem_mb=res["mem_mb"],
+                runtime=res["runtime"],
+                **extra,
             shell:
                 "dudl run {params.id} --point {wildcards.point} --params-json {params.sliced:q} "
                 "--threads {threads} > {log} 2>&1"
@@ -50,12 +54,13 @@ for exp in RUNNABLE:
             f"logs/{exp.section}/{exp.name}/run.log",
         benchmark:
             f"benchmarks/{exp.section}/{exp.name}/run.tsv"
-        threads: 1
+        threads: res["threads"]
         conda:
             CONDA_ENV
         resources:
-            mem_mb=res.get("mem_mb", 2000),
-            runtime=res.get("runtime", 60),
+            mem_mb=res["mem_mb"],
+            runtime=res["runtime"],
+            **extra,
         shell:
             "dudl {params.command} {params.id} --params-json {params.sliced:q} --threads {threads} > {log} 2>&1"
 

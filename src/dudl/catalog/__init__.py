@@ -63,6 +63,19 @@ class Experiment:
     expect: tuple[Expect, ...] = ()
     summary: bool = True  # writes summary.csv
     figure_data: bool = True  # writes data.npz
+    # Its params.yaml block, declared once as a dudl.paramspec.Block subclass beside this entry; the JSON schema
+    # of params.yaml is generated from these declarations.
+    params: type | None = None
+    # Scheduling (overridable per section or experiment under `resources` in params.yaml): Snakemake threads and
+    # resources, and the SLURM request. gpu 1 marks an experiment that wants CUDA: it carries `resources: gpu=1`
+    # (so `--resources gpu=1` keeps jobs from sharing one GPU, and SLURM gets `--gpus=1`), and `device: auto`
+    # puts it, and only it, on CUDA when present. cpu_minutes: the time at scale 1.0 on a 2-core laptop CPU, an
+    # estimate for experiments not yet measured (measured ones are in catalog/cpu_times.csv).
+    threads: int = 1
+    mem_mb: int = 2000
+    runtime: int | None = None  # minutes; default: from the time estimate (dudl.resources)
+    gpu: int = 0
+    cpu_minutes: float | None = None
 
     @property
     def id(self) -> str:
@@ -104,18 +117,16 @@ class Experiment:
         return self.out_dir / "points" / point_label(value)
 
     def run_code(self) -> list[Path]:
-        """Source files whose change invalidates this experiment's numbers (DVC deps, Snakemake inputs)."""
-        src = Path("src") / "dudl"
-        return [src / "experiments" / f"{self.section}.py", *CORE_CODE]
+        """Source files whose change can change this experiment's numbers (DVC deps, Snakemake inputs): derived
+        from imports (dudl.codedeps)."""
+        from dudl import codedeps
+
+        return codedeps.run_code(self.section)
 
     def figure_code(self) -> list[Path]:
-        return [Path("src") / "dudl" / "plots" / f"{self.section}.py", Path("src") / "dudl" / "plots" / "style.py"]
+        from dudl import codedeps
 
-
-# Shared code every experiment's numbers depend on.
-CORE_CODE = [Path("src/dudl") / f for f in ("train.py", "results.py", "runner.py", "models/mlp.py", "models/stacked.py",
-                                             "data/synthetic.py", "data/tabular.py",
-                                             "experiments/common.py")]
+        return codedeps.figure_code(self.section)
 
 
 def point_label(value: Any) -> str:

@@ -1,9 +1,130 @@
 """Section ANN (course folder ANN/): 12 notebooks."""
 
+from typing import Annotated
+
+from pydantic import Field
+
 from dudl.catalog import Expect, Experiment
+from dudl.paramspec import Block, Count, Epochs, Grid, Layers, Lr, NonNegative, Qwerties, grid_of
 
 S = "ann"
 QWERTY_FIG = "The qwerties: two Gaussian clouds of 100 points each (blur 1), drawn from the run's seed."
+
+
+# ---------------------------------------------------------------- params, declared once (values: params.yaml)
+
+
+class RegressionParams(Block):
+    """ANN_regression: ANN for regression."""
+
+    n: Count
+    slope: float
+    noise_std: NonNegative
+    lr: Lr
+    epochs: Epochs
+
+
+class CodeChallengeRegressionParams(Block):
+    """ANN_codeChallenge_regression: CodeChallenge: manipulate regression slopes."""
+
+    n: Count
+    noise_std: NonNegative
+    lr: Lr
+    epochs: Epochs
+    single_slope: float
+    slopes: Grid
+    repetitions: Count
+
+
+class ClassifyQwertiesParams(Block):
+    """ANN_classifyQwerties: ANN for classifying qwerties."""
+
+    data: Qwerties
+    layers: Layers
+    lr: Lr
+    epochs: Epochs
+
+
+class LearningRatesParams(Block):
+    """ANN_learningrates: Learning rates comparison."""
+
+    data: Qwerties
+    epochs: Epochs
+    single_lr: Lr
+    lrs: grid_of(Lr, "Lr", log=True)
+    meta_repetitions: Count
+    meta_epochs: Epochs
+
+
+class MultilayerParams(Block):
+    """ANN_multilayer: Multilayer ANNs."""
+
+    data: Qwerties
+    hidden: Count
+    epochs: Epochs
+    single_lr: Lr
+    lrs: grid_of(Lr, "Lr", log=True)
+
+
+class MultioutputParams(Block):
+    """ANN_multioutput: Multi-output ANN (iris dataset)."""
+
+    layers: Layers
+    lr: Lr
+    epochs: Epochs
+
+
+class CodeChallengeQwertiesParams(Block):
+    """ANN_codeChallengeQwerties: CodeChallenge: more qwerties."""
+
+    data: Qwerties
+    layers: Layers
+    lr: Lr
+    epochs: Epochs
+
+
+class NHiddenUnitsParams(Block):
+    """ANN_nHiddenUnits: Comparing the number of hidden units."""
+
+    units: Grid
+    lr: Lr
+    epochs: Epochs
+
+
+class BreadthVsDepthParams(Block):
+    """ANN_breadthVsDepth: Model depth vs. breadth."""
+
+    layers: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)]
+    units: Grid
+    lr: Lr
+    epochs: Epochs
+
+
+class NumParametersParams(Block):
+    """ANN_numParameters: Depth vs. breadth: number of parameters."""
+
+    wide: Layers
+    deep: Layers
+
+
+class SeqVsClassParams(Block):
+    """ANN_seqVsClass: Defining models using sequential vs. class."""
+
+    data: Qwerties
+    layers: Layers
+    lr: Lr
+    epochs: Epochs
+
+
+class CodeChallengeSeq2classParams(Block):
+    """ANN_codeChallengeSeq2class: CodeChallenge: convert sequential to class."""
+
+    data: Qwerties
+    hidden: Count
+    epochs: Epochs
+    single_lr: Lr
+    lrs: grid_of(Lr, "Lr", log=True)
+
 
 EXPERIMENTS = [
     Experiment(
@@ -14,6 +135,7 @@ EXPERIMENTS = [
             "predictions": "Data and the model's predictions; the title gives their correlation.",
         },
         history=("train_loss",), models=("model",),
+        params=RegressionParams,
     ),
     Experiment(
         S, "code_challenge_regression", ("ANN_codeChallenge_regression",), "CodeChallenge: manipulate regression slopes",
@@ -27,6 +149,7 @@ EXPERIMENTS = [
         history=("train_loss",),
         expect=(Expect("single_r_prediction_data", 0.6, 0.95, "reference_results 7: r = 0.83 (one saved run)"),
                 Expect("mean_r_steepest_slopes", 0.6, 0.9, "reference_results 7: mean r up to about 0.8")),
+        params=CodeChallengeRegressionParams,
     ),
     Experiment(
         S, "classify_qwerties", ("ANN_classifyQwerties",), "ANN for classifying qwerties",
@@ -37,6 +160,7 @@ EXPERIMENTS = [
                            "output) can leave the network at 50%: the course notes this too.",
         },
         history=("train_loss", "train_acc"), models=("model",),
+        params=ClassifyQwertiesParams,
     ),
     Experiment(
         S, "learning_rates", ("ANN_learningrates",), "Learning rates comparison",
@@ -51,6 +175,7 @@ EXPERIMENTS = [
         history=("train_loss",),
         expect=(Expect("proportion_above_70", 0.5, 0.9, "reference_results 9: 70% of the 40 rates exceed 70%"),
                 Expect("meta_mean_accuracy", 55, 85, "reference_results 9: 50-rep mean accuracy 55-85%")),
+        params=LearningRatesParams,
     ),
     Experiment(
         S, "multilayer", ("ANN_multilayer",), "Multilayer ANNs",
@@ -60,6 +185,7 @@ EXPERIMENTS = [
             "sweep": "Final accuracy against learning rate (50 networks), and every network's loss curve.",
         },
         history=("train_loss",),
+        params=MultilayerParams,
     ),
     Experiment(
         S, "multioutput", ("ANN_multioutput",), "Multi-output ANN (iris dataset)", datasets=("iris",),
@@ -71,6 +197,7 @@ EXPERIMENTS = [
         },
         history=("train_loss", "train_acc"), models=("model",),
         expect=(Expect("final_accuracy", 95, 100, "catalog: iris MLPs reach ~98%"),),
+        params=MultioutputParams,
     ),
     Experiment(
         S, "code_challenge_qwerties", ("ANN_codeChallengeQwerties",), "CodeChallenge: more qwerties!",
@@ -82,6 +209,7 @@ EXPERIMENTS = [
         },
         history=("train_loss", "train_acc"), models=("model",),
         expect=(Expect("final_accuracy", 88, 97, "catalog: expect ~90-95% train accuracy"),),
+        params=CodeChallengeQwertiesParams,
     ),
     Experiment(
         S, "n_hidden_units", ("ANN_nHiddenUnits",), "Comparing the number of hidden units", datasets=("iris",),
@@ -90,6 +218,7 @@ EXPERIMENTS = [
                         "67%: one or two of the three species learned.",
         },
         figure_data=False,
+        params=NHiddenUnitsParams,
     ),
     Experiment(
         S, "breadth_vs_depth", ("ANN_breadthVsDepth",), "Model depth vs. breadth", datasets=("iris",),
@@ -102,6 +231,7 @@ EXPERIMENTS = [
         },
         points=lambda p, scale: list(p["layers"]),
         figure_data=False,
+        params=BreadthVsDepthParams,
     ),
     Experiment(
         S, "num_parameters", ("ANN_numParameters",), "Depth vs. breadth: number of parameters",
@@ -114,6 +244,7 @@ EXPERIMENTS = [
                 Expect("wide_nodes", 7, 7, "reference_results 10: 7 nodes (exact)"),
                 Expect("deep_nodes", 7, 7, "reference_results 10: 7 nodes (exact)")),
         figure_data=False,
+        params=NumParametersParams,
     ),
     Experiment(
         S, "seq_vs_class", ("ANN_seqVsClass",), "Defining models using sequential vs. class",
@@ -125,6 +256,7 @@ EXPERIMENTS = [
         },
         history=("train_loss", "train_loss_sequential"),
         expect=(Expect("max_abs_loss_difference_class_vs_sequential", 0, 0, "the two definitions are one model"),),
+        params=SeqVsClassParams,
     ),
     Experiment(
         S, "code_challenge_seq2class", ("ANN_codeChallengeSeq2class",), "CodeChallenge: convert sequential to class",
@@ -135,5 +267,6 @@ EXPERIMENTS = [
                      "and every network's loss curve.",
         },
         history=("train_loss",),
+        params=CodeChallengeSeq2classParams,
     ),
 ]

@@ -1,11 +1,64 @@
 """Section gradient_descent (course folder gradientDescent/): 5 notebooks, gradient descent by hand in numpy."""
 
 from dudl.catalog import Expect, Experiment
+from dudl.paramspec import Block, Epochs, Grid, Linspace, Lr, Pair, grid_of
 
 S = "gradient_descent"
 QUADRATIC = "f(x) = 3x squared minus 3x + 4 (y) and its derivative 6x - 3 (dy) on [-2, 2]."
 # Any start in [-2, 2] lies within 2.5 of the minimum 0.5; 100 steps at lr .01 shrink that by 0.94^100.
 QUADRATIC_FINAL = (0.5 - 2.5 * 0.94 ** 100, 0.5 + 2.5 * 0.94 ** 100)
+
+
+# ---------------------------------------------------------------- params, declared once (values: params.yaml)
+
+
+class Gd1dParams(Block):
+    """GradientDescent_1D: Gradient descent in 1D."""
+
+    x_range: Linspace
+    lr: Lr
+    iterations: Epochs
+
+
+class Gd2dParams(Block):
+    """GradientDescent_2D: Gradient descent in 2D."""
+
+    grid: Linspace
+    start_range: Pair
+    lr: Lr
+    iterations: Epochs
+    derivative_at: Pair
+
+
+class CodeChallengeStartValueParams(Block):
+    """GradientDescent_CodeChallengeStartValue: CodeChallenge: unfortunate starting value."""
+
+    x_range: Linspace
+    lr: Lr
+    iterations: Epochs
+    unfortunate_start: float
+
+
+class CodeChallengeLrParams(Block):
+    """GradientDescent_codeChallenge_lr: CodeChallenge: dynamic learning rates."""
+
+    x_range: Linspace
+    iterations: Epochs
+    lr: Lr
+    time_lr: Lr
+
+
+class ExperimentParams(Block):
+    """GradientDescent_experiment: Parametric experiments on g.d."""
+
+    x_range: Linspace
+    lr: Lr
+    iterations: Epochs
+    start_locations: Grid
+    learning_rates: grid_of(Lr, "Lr", log=True)
+    epoch_counts: Grid
+    fixed_start: float
+
 
 EXPERIMENTS = [
     Experiment(
@@ -22,6 +75,7 @@ EXPERIMENTS = [
         expect=(Expect("final_estimate", *QUADRATIC_FINAL, "reference_results 4: 0.4969 from -0.998 (true 0.5)"),
                 Expect("second_final_estimate", *QUADRATIC_FINAL, "reference_results 4: a second run ended at "
                        "0.49706")),
+        params=Gd1dParams,
     ),
     Experiment(
         S, "gd_2d", ("GradientDescent_2D",), "Gradient descent in 2D",
@@ -35,6 +89,7 @@ EXPERIMENTS = [
         history=("x", "y"),
         expect=(Expect("derivative_x_at_point", -1.07369833656079 - 1e-12, -1.07369833656079 + 1e-12,
                        "reference_results 5: sympy df/dx at (1, 1) = -1.07369833656079 (saved, exact)"),),
+        params=Gd2dParams,
     ),
     Experiment(
         S, "code_challenge_start_value", ("GradientDescent_CodeChallengeStartValue",),
@@ -49,6 +104,7 @@ EXPERIMENTS = [
         expect=(Expect("unfortunate_final_estimate", 0, 0, "catalog: start exactly at 0 gets stuck (f'(0) = 0)"),
                 Expect("unfortunate_moved", 0, 0, "catalog: start exactly at 0 gets stuck"),
                 Expect("global_minimum", -0.48, -0.47, "catalog: global minima at x = +-0.476")),
+        params=CodeChallengeStartValueParams,
     ),
     Experiment(
         S, "code_challenge_lr", ("GradientDescent_codeChallenge_lr",), "CodeChallenge: dynamic learning rates",
@@ -60,6 +116,7 @@ EXPERIMENTS = [
                           "the gradient-based run's start.",
         },
         history=("x_fixed", "x_grad", "x_time"),
+        params=CodeChallengeLrParams,
     ),
     Experiment(
         S, "experiment", ("GradientDescent_experiment",), "Parametric experiments on g.d.",
@@ -83,5 +140,6 @@ EXPERIMENTS = [
         expect=(Expect("global_minimum", -1.44, -1.42, "catalog: global min at x = -1.429"),
                 Expect("global_minimum_value", -0.90, -0.89, "catalog: f = -0.894 at the global minimum"),
                 Expect("final_estimate_largest_lr", -1.44, -1.42, "catalog: lr .1 from 0 reaches the global min")),
+        params=ExperimentParams,
     ),
 ]

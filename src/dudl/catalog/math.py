@@ -1,6 +1,11 @@
 """Section math (course folder math/): 13 demo notebooks, no training."""
 
+from typing import Annotated
+
+from pydantic import Field
+
 from dudl.catalog import Expect, Experiment
+from dudl.paramspec import Block, Count, Matrix, Pair, Positive, Probability, Vector
 
 S = "math"
 EXACT = 5e-5  # half a unit of the reference's last printed (4th) decimal
@@ -8,6 +13,121 @@ EXACT = 5e-5  # half a unit of the reference's last printed (4th) decimal
 
 def _near(metric: str, value: float, source: str, tolerance: float = EXACT) -> Expect:
     return Expect(metric, value - tolerance, value + tolerance, source)
+
+
+
+# ---------------------------------------------------------------- params, declared once (values: params.yaml)
+
+
+class ArgminParams(Block):
+    """math_argmin: Min/max and argmin/max."""
+
+    vector: Vector
+    matrix: Annotated[list[Vector], Field(min_length=1)]
+
+
+class Derivatives1Params(Block):
+    """math_derivatives1: Derivatives: intuition and polynomials."""
+
+    function: Annotated[str, Field(min_length=1)]
+    x_range: Pair
+    points: Annotated[int, Field(ge=2)]
+
+
+class Derivatives2Params(Block):
+    """math_derivatives2: Derivatives: product and chain rules."""
+
+    f: Annotated[str, Field(min_length=1)]
+    g: Annotated[str, Field(min_length=1)]
+    chain_inner: Annotated[str, Field(min_length=1)]
+    chain_power: Count
+    x_range: Pair
+    points: Annotated[int, Field(ge=2)]
+
+
+class DotproductParams(Block):
+    """math_dotproduct: OMG it's the dot product."""
+
+    v1: Vector
+    v2: Vector
+
+
+class EntropyParams(Block):
+    """math_entropy: Entropy and cross-entropy."""
+
+    p_event: Annotated[float, Field(le=1, gt=0)]
+    distribution: Annotated[list[Probability], Field(min_length=2)]
+    p: Annotated[list[Probability], Field(min_length=2)]
+    q: Annotated[list[Annotated[float, Field(le=1, gt=0)]], Field(min_length=2)]
+
+
+class LogParams(Block):
+    """math_log: Logarithms."""
+
+    x_range: Annotated[list[Positive], Field(min_length=2, max_length=2)]
+    points: Annotated[int, Field(ge=2)]
+    inverse_points: Annotated[int, Field(ge=2)]
+
+
+class MatrixMultParams(Block):
+    """math_matrixMult: Matrix multiplication."""
+
+    a_shape: Annotated[list[Count], Field(min_length=2, max_length=2)]
+    b_shape: Annotated[list[Count], Field(min_length=2, max_length=2)]
+    c_shape: Annotated[list[Count], Field(min_length=2, max_length=2)]
+    c1_shape: Annotated[list[Count], Field(min_length=2, max_length=2)]
+
+
+class MeanvarParams(Block):
+    """math_meanvar: Mean and variance."""
+
+    x: Annotated[list[float], Field(min_length=2)]
+    large_n: Annotated[int, Field(ge=2)]
+    high: Count
+
+
+class RandomseedParams(Block):
+    """math_randomseed: Identical randomness via seeding."""
+
+    seed: Annotated[int, Field(ge=0, le=4294967295)]
+    other_seed: Annotated[int, Field(ge=0, le=4294967295)]
+    n: Count
+
+
+class SamplingParams(Block):
+    """math_sampling: Random sampling and sampling variability."""
+
+    population: Vector
+    sample_size: Count
+    experiments: Count
+    experiment_sample_size: Count
+    bins: Count
+
+
+class SoftmaxParams(Block):
+    """math_softmax: Softmax."""
+
+    z: Vector
+    random_n: Count
+    random_low: int
+    random_high: int
+
+
+class TransposeParams(Block):
+    """math_transpose: Vector and matrix transpose."""
+
+    vector: Annotated[list[Vector], Field(min_length=1)]
+    matrix: Annotated[list[Vector], Field(min_length=1)]
+
+
+class TtestParams(Block):
+    """math_ttest: The t-test."""
+
+    n1: Annotated[int, Field(ge=2)]
+    n2: Annotated[int, Field(ge=2)]
+    mu1: float
+    mu2: float
+    jitter_divisor: Positive
 
 
 EXPERIMENTS = [
@@ -22,6 +142,7 @@ EXPERIMENTS = [
                 Expect("vector_argmax", 1, 1, "catalog: max 40 at index 1 (exact)"),
                 Expect("matrix_argmin", 0, 0, "catalog: argmin of the whole matrix = 0 (exact)"),
                 Expect("numpy_torch_agree", 1, 1, "numpy and torch compute the same minima")),
+        params=ArgminParams,
     ),
     Experiment(
         S, "derivatives1", ("math_derivatives1",), "Derivatives: intuition and polynomials",
@@ -35,6 +156,7 @@ EXPERIMENTS = [
         },
         expect=(Expect("derivative_at_1", 4, 4, "catalog: d(2x^2)/dx = 4x (exact)"),
                 _near("sigmoid_derivative_at_0", 0.25, "sigmoid'(0) = 1/4 (exact)", 1e-12)),
+        params=Derivatives1Params,
     ),
     Experiment(
         S, "derivatives2", ("math_derivatives2",), "Derivatives: product and chain rules",
@@ -47,6 +169,7 @@ EXPERIMENTS = [
         expect=(Expect("manual_equals_sympy", 1, 1, "product rule by hand equals sympy (exact)"),
                 Expect("wrong_way_equals_sympy", 0, 0, "f'g' is not (fg)' (exact)"),
                 Expect("chain_rule_manual_equals_sympy", 1, 1, "chain rule by hand equals sympy (exact)")),
+        params=Derivatives2Params,
     ),
     Experiment(
         S, "dotproduct", ("math_dotproduct",), "OMG it's the dot product!",
@@ -56,6 +179,7 @@ EXPERIMENTS = [
         },
         expect=tuple(Expect(m, -2, -2, "catalog: expected result -2 (exact)")
                      for m in ("numpy_dot", "numpy_sum_of_products", "torch_dot", "torch_sum_of_products")),
+        params=DotproductParams,
     ),
     Experiment(
         S, "entropy", ("math_entropy",), "Entropy and cross-entropy",
@@ -71,6 +195,7 @@ EXPERIMENTS = [
                 _near("entropy", 0.5623, "reference_results 2: binary entropy of (.25, .75) = 0.5623 (exact)"),
                 _near("cross_entropy", 1.3863, "reference_results 2: cross-entropy = 1.3863 (exact)"),
                 _near("torch_binary_cross_entropy", 1.3863, "catalog: the intended torch call gives 1.3863")),
+        params=EntropyParams,
     ),
     Experiment(
         S, "log", ("math_log",), "Logarithms",
@@ -81,6 +206,7 @@ EXPERIMENTS = [
                        "each other (largest numerical error in metrics.json).",
         },
         expect=(_near("log_at_smallest_x", -9.2103, "ln(.0001) = -9.2103 (exact)"),),
+        params=LogParams,
     ),
     Experiment(
         S, "matrix_mult", ("math_matrixMult",), "Matrix multiplication",
@@ -90,6 +216,7 @@ EXPERIMENTS = [
                         "The notebook expects a torch tensor times a numpy float64 array to fail; metrics.json records "
                         "what the installed torch and numpy actually do.",
         },
+        params=MatrixMultParams,
     ),
     Experiment(
         S, "meanvar", ("math_meanvar",), "Mean and variance",
@@ -103,6 +230,7 @@ EXPERIMENTS = [
                 _near("var_ddof0", 4.1224, "catalog: np.var default 4.1224 (exact)"),
                 _near("var_ddof1", 4.8095, "catalog: unbiased 4.8095 (exact)"),
                 _near("large_var_ratio", 10000 / 9999, "n / (n - 1) for n = 10,000 (exact)", 1e-9)),
+        params=MeanvarParams,
     ),
     Experiment(
         S, "randomseed", ("math_randomseed",), "Identical randomness via seeding",
@@ -118,6 +246,7 @@ EXPERIMENTS = [
                 _near("other_seed_first_value", -0.24972681, "reference_results 1: RandomState(20210530) starts "
                       "-0.24972681 (saved, exact)", 5e-9),
                 Expect("randomstate_matches_global_seed", 1, 1, "catalog: RandomState(17) repeats seed 17's draws")),
+        params=RandomseedParams,
     ),
     Experiment(
         S, "sampling", ("math_sampling",), "Random sampling and sampling variability",
@@ -128,6 +257,7 @@ EXPERIMENTS = [
         },
         expect=(Expect("population_mean", 1.625, 1.625, "catalog: population mean 1.625 (exact)"),
                 Expect("mean_of_sample_means", 1.5, 1.75, "sample means centre on the population mean")),
+        params=SamplingParams,
     ),
     Experiment(
         S, "softmax", ("math_softmax",), "Softmax",
@@ -141,6 +271,7 @@ EXPERIMENTS = [
                 _near("softmax_1", 0.2447, "reference_results 3: 0.2447 (exact)"),
                 _near("softmax_2", 0.6652, "reference_results 3: 0.6652 (exact)"),
                 _near("r_manual_torch", 1.0, "catalog: correlation r = 1.0", 1e-6)),
+        params=SoftmaxParams,
     ),
     Experiment(
         S, "transpose", ("math_transpose",), "Vector and matrix transpose",
@@ -150,6 +281,7 @@ EXPERIMENTS = [
         },
         expect=(Expect("vector_double_transpose_is_original", 1, 1, "transpose of the transpose (exact)"),
                 Expect("matrix_double_transpose_is_original", 1, 1, "transpose of the transpose (exact)")),
+        params=TransposeParams,
     ),
     Experiment(
         S, "ttest", ("math_ttest",), "The t-test",
@@ -160,5 +292,6 @@ EXPERIMENTS = [
         },
         expect=(Expect("t", -6.5, -1.5, "catalog: t about -4 plus or minus 1"),
                 Expect("p", 0.0, 0.05, "catalog: p < .001 typically")),
+        params=TtestParams,
     ),
 ]

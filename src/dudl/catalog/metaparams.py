@@ -1,6 +1,12 @@
 """Section metaparams (course folder metaparams/): 15 notebooks on the red-wine data and three qwerty clusters."""
 
+from typing import Annotated
+
+from pydantic import Field
+
 from dudl.catalog import Expect, Experiment
+from dudl.paramspec import (ACTIVATIONS, OPTIMIZERS, Block, Count, DropoutRate, Epochs, Grid, Layers, Lr,
+                           NonNegative, Pair, Proportion, Qwerties, grid_of)
 
 S = "metaparams"
 WINE = ("wine_quality",)
@@ -16,6 +22,182 @@ QWERTY_TEST = "90 test qwerties: 2 standard errors of room"
 
 def _exact(metric: str, value: float, source: str, tol: float = 5e-5) -> Expect:
     return Expect(metric, value - tol, value + tol, source)
+
+
+
+# ---------------------------------------------------------------- params, declared once (values: params.yaml)
+
+
+class Intro2winedataParams(Block):
+    """metaparams_intro2winedata: The 'wine quality' dataset."""
+
+    test_size: Proportion
+    batch_size: Count
+
+
+class CodeChallengeSugarParams(Block):
+    """metaparams_CodeChallenge_sugar: CodeChallenge: Predict sugar."""
+
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+
+
+class BatchNormParams(Block):
+    """metaparams_batchNorm: Batch normalization."""
+
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+
+
+class CodeChallengeBatchesParams(Block):
+    """metaparams_CodeChallengeBatches: CodeChallenge: Minibatch size in the wine dataset."""
+
+    layers: Layers
+    test_size: Proportion
+    batch_sizes: Annotated[list[Count], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
+    lr: Lr
+    epochs: Epochs
+
+
+class ActivationFunsParams(Block):
+    """metaparams_ActivationFuns: Activation functions."""
+
+    x: Grid
+    relu6_x: Grid
+    x1: Grid
+    weights: Pair
+
+
+class ActivationComparisonsParams(Block):
+    """metaparams_ActivationComparisons: Activation functions comparison."""
+
+    layers: Layers
+    activations: Annotated[list[ACTIVATIONS], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+
+
+class CodeChallengeRelusParams(Block):
+    """metaparams_CodeChallengeRelus: CodeChallenge: Compare relu variants."""
+
+    layers: Layers
+    activations: Annotated[list[ACTIVATIONS], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+
+
+class CodeChallengeDropoutParams(Block):
+    """metaparams_codeChallengeDropout: CodeChallenge: dropout in the wine data."""
+
+    layers: Layers
+    dropout: DropoutRate
+    test_size: Proportion
+    batches_per_epoch: Count
+    lr: Lr
+    epochs: Epochs
+
+
+class LossParams(Block):
+    """metaparams_loss: Loss functions in Pytorch."""
+
+    mse_predictions: Grid
+    mse_target: float
+    bce_predictions: grid_of(Proportion, "Proportion")
+    logit: float
+    logits: Annotated[list[float], Field(min_length=2)]
+    custom_pair: Pair
+
+
+class MultioutputParams(Block):
+    """metaparams_multioutput: More practice with multioutput ANNs."""
+
+    data: Qwerties
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+
+
+class MomentumParams(Block):
+    """metaparams_momentum: SGD with momentum."""
+
+    data: Qwerties
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+    momenta: Annotated[list[DropoutRate], Field(min_length=1)]
+
+
+class OptimizersComparisonParams(Block):
+    """metaparams_optimizersComparison: Optimizers comparison."""
+
+    data: Qwerties
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+    optimizers: Annotated[list[OPTIMIZERS], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
+    last_epochs: Count
+
+
+class CodeChallengeOptimizersParams(Block):
+    """metaparams_CodeChallengeOptimizers: CodeChallenge: Optimizers and... something."""
+
+    data: Qwerties
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    epochs: Epochs
+    lrs: grid_of(Lr, "Lr", log=True)
+    optimizers: Annotated[list[OPTIMIZERS], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
+    last_epochs: Count
+
+
+class CodeChallengeAdamL2Params(Block):
+    """metaparams_CodeChallengeAdamL2: CodeChallenge: Adam with L2 regularization."""
+
+    data: Qwerties
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+    l2_lambdas: grid_of(NonNegative, "NonNegative")
+
+
+class LearningRateDecayDemo(Block):
+    """The LearningRateDecayDemo block of metaparams_learningRateDecay."""
+
+    step_size: Count
+    epochs: Count
+    batches: Count
+
+
+class LearningRateDecayParams(Block):
+    """metaparams_learningRateDecay: Learning rate decay."""
+
+    data: Qwerties
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    gamma: Annotated[float, Field(le=1, gt=0)]
+    epochs: Epochs
+    demo: LearningRateDecayDemo
 
 
 EXPERIMENTS = [
@@ -35,6 +217,7 @@ EXPERIMENTS = [
                 Expect("rows_total_sulfur_dioxide_ge_200", 2, 2, "catalog: 2 outliers (exact)"),
                 Expect("proportion_high_quality", 0.52, 0.55, "catalog: about 53% positive"),
                 Expect("test_size", 160, 160, "catalog: 160 test rows (exact)")),
+        params=Intro2winedataParams,
     ),
     Experiment(
         S, "code_challenge_sugar", ("metaparams_CodeChallenge_sugar",), "CodeChallenge: Predict sugar", datasets=WINE,
@@ -50,6 +233,7 @@ EXPERIMENTS = [
         expect=(Expect("train_r", 0.85, 1.0, "catalog: train r high (about 0.9 and up)"),
                 Expect("test_r", 0.35, 0.75, "catalog estimate: test r much lower (about 0.4-0.7); seeds 1-4 and "
                                              "17 give 0.71-0.92 here, driven by the few very sweet wines")),
+        params=CodeChallengeSugarParams,
     ),
     Experiment(
         S, "batch_norm", ("metaparams_batchNorm",), "Batch normalization", datasets=WINE,
@@ -65,6 +249,7 @@ EXPERIMENTS = [
         expect=(Expect("final_train_acc_with_batchnorm", 88, 100, "catalog: with batch norm train accuracy 90-95%+"),
                 Expect("final_test_acc_with_batchnorm", 70, 85, f"{R22} ({WINE_TEST})"),
                 Expect("final_test_acc_without_batchnorm", 70, 85, f"{R22} ({WINE_TEST})")),
+        params=BatchNormParams,
     ),
     Experiment(
         S, "code_challenge_batches", ("metaparams_CodeChallengeBatches",),
@@ -82,6 +267,7 @@ EXPERIMENTS = [
         expect=(Expect("final_train_acc_batch_2", 90, 100, "catalog: small batches reach ~95-100% train accuracy"),
                 Expect("final_test_acc_batch_2", 70, 85, f"catalog: test ~75-80% ({WINE_TEST})"),
                 Expect("final_train_acc_batch_512", 65, 80, "catalog: batch 512 learns slowly (~70-75%)")),
+        params=CodeChallengeBatchesParams,
     ),
     Experiment(
         S, "activation_funs", ("metaparams_ActivationFuns",), "Activation functions",
@@ -96,6 +282,7 @@ EXPERIMENTS = [
         },
         expect=(Expect("relu_equals_nn_relu", 1, 1, "the notebook: torch.relu and nn.ReLU agree"),
                 Expect("relu6_max", 6, 6, "ReLU6 saturates at 6")),
+        params=ActivationFunsParams,
     ),
     Experiment(
         S, "activation_comparisons", ("metaparams_ActivationComparisons",), "Activation functions comparison",
@@ -113,6 +300,7 @@ EXPERIMENTS = [
                 Expect("final_test_acc_relu", 68, 85, f"catalog: test about 72-78% ({WINE_TEST})"),
                 Expect("final_test_acc_tanh", 68, 85, f"catalog: test about 72-78% ({WINE_TEST})"),
                 Expect("final_test_acc_sigmoid", 68, 85, f"catalog: test about 72-78% ({WINE_TEST})")),
+        params=ActivationComparisonsParams,
     ),
     Experiment(
         S, "code_challenge_relus", ("metaparams_CodeChallengeRelus",), "CodeChallenge: Compare relu variants",
@@ -129,6 +317,7 @@ EXPERIMENTS = [
                 Expect("final_train_acc_relu6", 70, 85, "catalog: train ~75-80% at this small lr"),
                 Expect("final_train_acc_leakyrelu", 70, 85, "catalog: train ~75-80% at this small lr"),
                 Expect("final_test_acc_relu", 65, 82, f"catalog: test ~70-75% ({WINE_TEST})")),
+        params=CodeChallengeRelusParams,
     ),
     Experiment(
         S, "code_challenge_dropout", ("metaparams_codeChallengeDropout",), "CodeChallenge: dropout in the wine data",
@@ -141,6 +330,7 @@ EXPERIMENTS = [
         history=CURVES, models=("model",),
         expect=(Expect("final_train_acc", 85, 100, "catalog: train climbs to ~90%+"),
                 Expect("final_test_acc", 70, 85, f"catalog: test plateaus ~75-80% ({WINE_TEST})")),
+        params=CodeChallengeDropoutParams,
     ),
     Experiment(
         S, "loss", ("metaparams_loss",), "Loss functions in Pytorch",
@@ -162,6 +352,7 @@ EXPERIMENTS = [
                 _exact("cross_entropy_of_softmax_target_1", 0.77, "catalog: about 0.77", 0.005),
                 _exact("cross_entropy_of_softmax_target_2", 1.21, "catalog: about 1.21", 0.005),
                 _exact("custom_l1_loss", 1.2, "catalog: |4 - 5.2| = 1.2", 1e-6)),
+        params=LossParams,
     ),
     Experiment(
         S, "multioutput", ("metaparams_multioutput",), "More practice with multioutput ANNs",
@@ -175,6 +366,7 @@ EXPERIMENTS = [
         },
         history=CURVES, models=("model",),
         expect=(Expect("total_accuracy", 88, 97, "catalog: ~90-95% overall"),),
+        params=MultioutputParams,
     ),
     Experiment(
         S, "momentum", ("metaparams_momentum",), "SGD with momentum",
@@ -188,6 +380,7 @@ EXPERIMENTS = [
         expect=(Expect("final_test_acc_momentum_0p9", 83, 100, f"catalog: .9 fastest, ~90%+ ({QWERTY_TEST})"),
                 Expect("final_test_acc_momentum_0p95", 83, 100, f"catalog: .95 fastest, ~90%+ ({QWERTY_TEST})"),
                 Expect("final_test_acc_momentum_0p999", 0, 85, "catalog: .999 unstable, poor")),
+        params=MomentumParams,
     ),
     Experiment(
         S, "optimizers_comparison", ("metaparams_optimizersComparison",), "Optimizers comparison",
@@ -205,6 +398,7 @@ EXPERIMENTS = [
                 Expect("adam_test_acc_last10", 83, 97, f"catalog: Adam about 90-93% ({QWERTY_TEST})"),
                 Expect("rmsprop_test_acc_last10", 83, 97, f"catalog: RMSprop about 90-93% ({QWERTY_TEST})"),
                 Expect("sgd_test_acc_last10", 73, 95, f"catalog: SGD lower/slower (~80-90%; {QWERTY_TEST})")),
+        params=OptimizersComparisonParams,
     ),
     Experiment(
         S, "code_challenge_optimizers", ("metaparams_CodeChallengeOptimizers",),
@@ -219,6 +413,7 @@ EXPERIMENTS = [
                 Expect("rmsprop_test_acc_last10_lr_near_1em3", 83, 97,
                        f"catalog: RMSprop ~90% already at lr ~1e-3 ({QWERTY_TEST})"),
                 Expect("sgd_test_acc_last10_lowest_lr", 25, 65, "catalog: very small lrs stay at ~33-60%")),
+        params=CodeChallengeOptimizersParams,
     ),
     Experiment(
         S, "code_challenge_adam_l2", ("metaparams_CodeChallengeAdamL2",), "CodeChallenge: Adam with L2 regularization",
@@ -231,6 +426,7 @@ EXPERIMENTS = [
         history=CURVES,
         expect=(Expect("final_train_acc_l2_lambda_0", 85, 96, "catalog: lambda 0 reaches ~90%"),
                 Expect("final_test_acc_l2_lambda_0", 83, 97, f"catalog: lambda 0 reaches ~90% ({QWERTY_TEST})")),
+        params=CodeChallengeAdamL2Params,
     ),
     Experiment(
         S, "learning_rate_decay", ("metaparams_learningRateDecay",), "Learning rate decay",
@@ -249,5 +445,6 @@ EXPERIMENTS = [
                 _exact("lr_epoch_32", 0.0025, "reference_results 21 (exact)", 1e-9),
                 _exact("lr_epoch_48", 0.00125, "reference_results 21 (exact)", 1e-9),
                 Expect("scheduler_step_size", 800, 800, "catalog: 16 x 50 = 800 (exact)")),
+        params=LearningRateDecayParams,
     ),
 ]

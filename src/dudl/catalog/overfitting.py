@@ -1,9 +1,67 @@
 """Section overfitting (course folder overfitting/): 5 notebooks."""
 
+from typing import Annotated
+
+from pydantic import Field
+
 from dudl.catalog import Expect, Experiment
+from dudl.paramspec import Block, Count, Epochs, Layers, Lr, NonNegative, Proportion, grid_of
 
 S = "overfitting"
 IRIS_CURVES = ("train_loss", "train_acc", "test_loss", "test_acc")
+
+
+# ---------------------------------------------------------------- params, declared once (values: params.yaml)
+
+
+class ManualParams(Block):
+    """overfitting_manual: Cross-validation -- manual separation."""
+
+    layers: Layers
+    train_proportion: Proportion
+    lr: Lr
+    epochs: Epochs
+
+
+class ScikitlearnParams(Block):
+    """overfitting_scikitlearn: Cross-validation -- scikitlearn."""
+
+    layers: Layers
+    lr: Lr
+    epochs: Epochs
+    single_train_proportion: Proportion
+    train_proportions: grid_of(Proportion, "Proportion")
+    fake_test_size: Proportion
+
+
+class DataLoaderParams(Block):
+    """overfitting_dataLoader: Cross-validation -- DataLoader."""
+
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+    fake_test_size: Proportion
+    fake_batch_size: Count
+
+
+class RegressionParams(Block):
+    """overfitting_regression: Cross-validation on regression."""
+
+    n: Annotated[int, Field(ge=2)]
+    slope: float
+    noise_std: NonNegative
+    n_train: Count
+    lr: Lr
+    epochs: Epochs
+
+
+class TrainDevsetTestParams(Block):
+    """overfitting_trainDevsetTest: Splitting data into train, devset, test."""
+
+    partitions: Annotated[list[Proportion], Field(min_length=3, max_length=3)]
+
 
 EXPERIMENTS = [
     Experiment(
@@ -17,6 +75,7 @@ EXPERIMENTS = [
         history=IRIS_CURVES, models=("model",),
         expect=(Expect("train_accuracy", 95, 100, "catalog: expect ~98% train"),
                 Expect("test_accuracy", 90, 100, "catalog: expect ~95-100% test (one of 30 flowers is 3.3 points)")),
+        params=ManualParams,
     ),
     Experiment(
         S, "scikitlearn", ("overfitting_scikitlearn",), "Cross-validation -- scikitlearn", datasets=("iris",),
@@ -30,6 +89,7 @@ EXPERIMENTS = [
                         "epoch on a fresh split.",
         },
         history=IRIS_CURVES,
+        params=ScikitlearnParams,
     ),
     Experiment(
         S, "data_loader", ("overfitting_dataLoader",), "Cross-validation -- DataLoader", datasets=("iris",),
@@ -40,6 +100,7 @@ EXPERIMENTS = [
         history=IRIS_CURVES, models=("model",),
         expect=(Expect("final_train_accuracy", 95, 100, "catalog: expect train ~98%"),
                 Expect("final_test_accuracy", 90, 100, "catalog: expect test ~95-100% (30 flowers)")),
+        params=DataLoaderParams,
     ),
     Experiment(
         S, "regression", ("overfitting_regression",), "Cross-validation on regression",
@@ -52,6 +113,7 @@ EXPERIMENTS = [
         history=("train_loss", "test_loss"), models=("model",),
         expect=(Expect("train_mse", 0.6, 1.4, "catalog: final train MSE ~1.0, the noise variance"),
                 Expect("test_mse", 0.4, 1.8, "catalog: final test MSE ~1.0 (only 20 test points)")),
+        params=RegressionParams,
     ),
     Experiment(
         S, "train_devset_test", ("overfitting_trainDevsetTest",), "Splitting data into train, devset, test",
@@ -64,5 +126,6 @@ EXPERIMENTS = [
         },
         expect=tuple(Expect(f"{method}_{part}_size", n, n, "course: 8/1/1 (exact)")
                      for method in ("sklearn", "manual") for part, n in (("train", 8), ("devset", 1), ("test", 1))),
+        params=TrainDevsetTestParams,
     ),
 ]

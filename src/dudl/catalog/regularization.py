@@ -1,6 +1,11 @@
 """Section regularization (course folder regularization/): 8 notebooks."""
 
+from typing import Annotated
+
+from pydantic import Field
+
 from dudl.catalog import Expect, Experiment
+from dudl.paramspec import Block, Count, DropoutRate, Doughnuts, Epochs, Layers, Lr, NonNegative, Proportion, grid_of
 
 S = "regularization"
 CURVES = ("train_loss", "train_acc", "test_loss", "test_acc")
@@ -20,6 +25,111 @@ def _penalty_figures(kind: str, how: str, single: str) -> dict[str, str]:
     }
 
 
+
+# ---------------------------------------------------------------- params, declared once (values: params.yaml)
+
+
+class DropoutParams(Block):
+    """regular_dropout: Dropout regularization."""
+
+    data: Doughnuts
+    test_size: Proportion
+    batch_size: Count
+    drop_last: bool
+    layers: Layers
+    lr: Lr
+    epochs: Epochs
+    dropout_rates: Annotated[list[DropoutRate], Field(min_length=1)]
+    last_epochs: Epochs
+    smoothing: Count
+
+
+class DropoutInPytorchParams(Block):
+    """regular_dropoutInPytorch: Dropout regularization in practice."""
+
+    p: DropoutRate
+    n: Count
+    n_check: Count
+
+
+class DropoutExample2Params(Block):
+    """regular_dropout_example2: Dropout example 2."""
+
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    drop_last: bool
+    lr: Lr
+    epochs: Epochs
+    dropout_rates: Annotated[list[DropoutRate], Field(min_length=1)]
+    last_epochs: Epochs
+
+
+class L2ReguParams(Block):
+    """regular_L2regu: L2 regularization in practice."""
+
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    drop_last: bool
+    lr: Lr
+    epochs: Epochs
+    single_lambda: NonNegative
+    lambdas: grid_of(NonNegative, "NonNegative")
+    smoothing: Count
+    average_epochs: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2)]
+
+
+class L1ReguParams(Block):
+    """regular_L1regu: L1 regularization in practice."""
+
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    drop_last: bool
+    lr: Lr
+    epochs: Epochs
+    single_lambda: NonNegative
+    lambdas: grid_of(NonNegative, "NonNegative")
+    smoothing: Count
+    average_epochs: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2)]
+
+
+class MinibatchParams(Block):
+    """regular_minibatch: Batch training in action."""
+
+    layers: Layers
+    test_size: Proportion
+    batch_size: Count
+    drop_last: bool
+    lr: Lr
+    epochs: Epochs
+
+
+class CodeChallengeMinibatchParams(Block):
+    """regular_codeChallenge_minibatch: CodeChallenge: Effects of mini-batch size."""
+
+    layers: Layers
+    test_size: Proportion
+    batch_sizes: Annotated[list[Count], Field(min_length=1)]
+    drop_last: bool
+    lr: Lr
+    epochs: Epochs
+
+
+class TestBatchT2Params(Block):
+    """regular_testBatchT2: The importance of equal batch sizes."""
+
+    data: Doughnuts
+    test_size: Proportion
+    batch_size: Count
+    drop_last: bool
+    test_batch_short_by: Count
+    layers: Layers
+    lr: Lr
+    epochs: Epochs
+
+
 EXPERIMENTS = [
     Experiment(
         S, "dropout", ("regular_dropout",), "Dropout regularization",
@@ -36,6 +146,7 @@ EXPERIMENTS = [
         },
         history=CURVES,
         points=lambda p, scale: scale.grid(list(p["dropout_rates"])),
+        params=DropoutParams,
     ),
     Experiment(
         S, "dropout_in_pytorch", ("regular_dropoutInPytorch",), "Dropout regularization in practice",
@@ -52,6 +163,7 @@ EXPERIMENTS = [
                        "catalog: F.dropout(training=False) passes through (exact)"),
                 Expect("large_zero_fraction", 0.48, 0.52, "catalog: zeros about half")),
         figure_data=False,
+        params=DropoutInPytorchParams,
     ),
     Experiment(
         S, "dropout_example2", ("regular_dropout_example2",), "Dropout example 2", datasets=("iris",),
@@ -63,12 +175,14 @@ EXPERIMENTS = [
                      "(one network each). Right: their difference, train minus test.",
         },
         history=CURVES,
+        params=DropoutExample2Params,
     ),
     Experiment(
         S, "l2_regu", ("regular_L2regu",), "L2 regularization in practice", datasets=("iris",),
         curves=("train_acc", "test_acc"), curves_by="lambda",
         figures=_penalty_figures("L2", "L2 is SGD's weight_decay, as in the course.", "0.01"),
         history=CURVES,
+        params=L2ReguParams,
     ),
     Experiment(
         S, "l1_regu", ("regular_L1regu",), "L1 regularization in practice", datasets=("iris",),
@@ -78,6 +192,7 @@ EXPERIMENTS = [
                   "does; the plotted loss is the data loss alone (the course's includes the penalty, about lambda "
                   "times 0.1, invisible at this scale).", "0.001"),
         history=CURVES,
+        params=L1ReguParams,
     ),
     Experiment(
         S, "minibatch", ("regular_minibatch",), "Batch training in action", datasets=("iris",),
@@ -88,6 +203,7 @@ EXPERIMENTS = [
                         "drop_last), SGD lr .0005, 2500 epochs.",
         },
         history=CURVES, models=("model",),
+        params=MinibatchParams,
     ),
     Experiment(
         S, "code_challenge_minibatch", ("regular_codeChallenge_minibatch",),
@@ -103,6 +219,7 @@ EXPERIMENTS = [
         points=lambda p, scale: [int(b) for b in scale.grid(list(p["batch_sizes"]))],
         expect=(Expect("final_train_acc_smallest_batch", 90, 100, "catalog: batch 2-8 reach ~95%+"),
                 Expect("final_train_acc_largest_batch", 0, 80, "catalog: batch 64 stays much lower in 500 epochs")),
+        params=CodeChallengeMinibatchParams,
     ),
     Experiment(
         S, "test_batch_t2", ("regular_testBatchT2",), "The importance of equal batch sizes",
@@ -117,5 +234,6 @@ EXPERIMENTS = [
         history=CURVES,
         expect=(Expect("first_test_batch_size", 38, 38, "catalog: test batches of 38 and 2 (exact)"),
                 Expect("last_test_batch_size", 2, 2, "catalog: test batches of 38 and 2 (exact)")),
+        params=TestBatchT2Params,
     ),
 ]

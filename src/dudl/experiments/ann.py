@@ -12,9 +12,12 @@ import pandas as pd
 import torch
 from torch import nn
 
-from dudl.experiments.common import binary_targets, grid, iris_arrays, qwerties, to_tensors
+from dudl.experiments.common import binary_targets, iris_arrays, qwerties
+from dudl.experiments.training import to_tensors
+from dudl.params import grid
 from dudl.data import synthetic
-from dudl.models import MLP, StackedMLP, count_parameters, mlp, stacked_loss
+from dudl.models.mlp import MLP, count_parameters, mlp
+from dudl.models.stacked import StackedMLP, stacked_loss
 from dudl.results import Result
 from dudl.train import Batches, accuracy, fit, probability_accuracy
 

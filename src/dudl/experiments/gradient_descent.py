@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from dudl.experiments.common import grid
+from dudl.params import grid
 from dudl.results import Result
 
 P = Mapping[str, Any]

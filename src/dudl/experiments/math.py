@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from scipy import stats
 from torch import nn
 
-from dudl.experiments.common import outcome
+from dudl.experiments.mistakes import outcome
 from dudl.results import Result
 
 P = Mapping[str, Any]

@@ -18,9 +18,11 @@ import torch
 from torch import nn
 
 from dudl.data import tabular
-from dudl.experiments.common import (binary_targets, grid, loaders, optimizer, outcome, qwerties, split,
-                                     sweep_curves, train_run, wine_binary)
-from dudl.models import mlp
+from dudl.experiments.common import binary_targets, qwerties, split, sweep_curves, wine_binary
+from dudl.experiments.mistakes import outcome
+from dudl.experiments.training import loaders, optimizer, train_run
+from dudl.params import grid
+from dudl.models.mlp import mlp
 from dudl.results import Result
 
 P = Mapping[str, Any]

@@ -11,8 +11,11 @@ import torch
 from torch import nn
 
 from dudl.data import synthetic
-from dudl.experiments.common import grid, iris_arrays, loaders, outcome, split, sweep_curves, to_tensors
-from dudl.models import mlp
+from dudl.experiments.common import iris_arrays, split, sweep_curves
+from dudl.experiments.mistakes import outcome
+from dudl.experiments.training import loaders, to_tensors
+from dudl.params import grid
+from dudl.models.mlp import mlp
 from dudl.results import Result
 from dudl.train import accuracy, evaluate, fit
 

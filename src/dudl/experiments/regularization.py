@@ -11,8 +11,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from dudl.data import synthetic
-from dudl.experiments.common import binary_targets, grid, iris_arrays, split, sweep_curves, train_run
-from dudl.models import mlp
+from dudl.experiments.common import binary_targets, iris_arrays, split, sweep_curves
+from dudl.experiments.training import train_run
+from dudl.params import grid
+from dudl.models.mlp import mlp
 from dudl.results import Result
 from dudl.train import Batches, accuracy, evaluate
 

@@ -1,6 +1,3 @@
-"""Architectures built from params: plain MLPs and stacks of independent MLPs trained in one step."""
-
-from dudl.models.mlp import ACTIVATIONS, MLP, activation, count_parameters, mlp
-from dudl.models.stacked import StackedMLP, stacked_loss
-
-__all__ = ["ACTIVATIONS", "MLP", "StackedMLP", "activation", "count_parameters", "mlp", "stacked_loss"]
+"""Architectures built from params. Import the module you use (dudl.models.mlp, dudl.models.stacked): the
+pipeline derives each experiment's code dependencies from its imports, so a package that re-exported
+everything would make every experiment depend on every model."""

@@ -1,0 +1,216 @@
+"""Params declared once, in typed code: the building blocks every experiment's params class uses, and the JSON
+schema of the whole params.yaml generated from them.
+
+Each experiment declares its params as a `Block` subclass beside its catalog entry (src/dudl/catalog/<section>.py,
+`Experiment(..., params=...)`); the top-level keys, `data` and `resources` are declared here. The values live only
+in params.yaml, the file users edit (with its comments): a declaration carries types, bounds and meaning, never a
+second copy of the course's numbers. `schema()` turns the declarations into the JSON schema that the Snakefile
+and every `dudl` command validate against (dudl.params.validate), and `dudl schema --write` writes it to
+workflow/schemas/params.schema.json for editors; a test fails when that file drifts.
+
+Torch-free: the Snakefile imports it at parse time.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+
+class Block(BaseModel):
+    """A closed mapping of params.yaml: an unknown key is an error, not a silently ignored knob. Every field is
+    required (no defaults): params.yaml holds every value, once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def unique(**kwargs) -> Any:
+    """Field(...) for a list whose items must differ (a sweep that names a value twice is a typo)."""
+    return Field(json_schema_extra={"uniqueItems": True}, **kwargs)
+
+
+# ---------------------------------------------------------------- numbers
+
+Lr = Annotated[float, Field(gt=0, description="learning rate (> 0)")]
+Epochs = Annotated[int, Field(ge=1, description="training epochs (or iterations) at scale 1.0")]
+Count = Annotated[int, Field(ge=1)]
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Proportion = Annotated[float, Field(gt=0, lt=1, description="a proportion strictly between 0 and 1")]
+DropoutRate = Annotated[float, Field(ge=0, lt=1)]
+Seed = Annotated[int, Field(ge=0)]
+Layers = Annotated[list[Count], Field(min_length=2, description="layer sizes, input first, output last")]
+Vector = Annotated[list[float], Field(min_length=1)]
+Matrix = Annotated[list[Vector], Field(min_length=1)]
+Pair = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+OPTIMIZERS = Literal["SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
+ACTIVATIONS = Literal["relu", "relu6", "leakyrelu", "tanh", "sigmoid", "elu", "gelu", "ReLU", "ReLU6", "LeakyReLU",
+                      "Tanh", "Sigmoid", "ELU", "GELU"]
+
+
+# ---------------------------------------------------------------- sweep grids
+
+
+class Linspace(Block):
+    """np.linspace(start, stop, num)."""
+
+    start: float
+    stop: float
+    num: Count
+
+
+class Arange(Block):
+    """np.arange(start, stop, step): stop excluded."""
+
+    start: float
+    stop: float
+    step: Positive
+
+
+class Logspace(Block):
+    """np.logspace(log10(start), log10(stop), num): start and stop as plain values."""
+
+    start: Positive
+    stop: Positive
+    num: Count
+    log: Literal[True]
+
+
+Grid = Union[Vector, Linspace, Arange, Logspace]
+
+_GRIDS: dict[str, Any] = {}
+
+
+def grid_of(item: Any, name: str, log: bool = False) -> Any:
+    """A sweep grid whose every value is an `item` (e.g. grid_of(Lr, "Lr", log=True)): a list of them, or a
+    linspace whose ends are, and with `log` (positive items only) a logspace. Used where a bad value must be
+    refused before any job runs."""
+    key = f"{name}:{log}"
+    if key not in _GRIDS:
+        ends = create_model(f"{name}Linspace", __base__=Block, __doc__=f"np.linspace over {name} values",
+                            start=(item, ...), stop=(item, ...), num=(Count, ...))
+        options = [Annotated[list[item], Field(min_length=1)], ends]
+        if log:
+            options.append(Logspace)
+        _GRIDS[key] = Union[tuple(options)]
+    return _GRIDS[key]
+
+
+# ---------------------------------------------------------------- synthetic data shared by several sections
+
+
+class Qwerties(Block):
+    """Gaussian clouds ("qwerties"): one per center, n_per_cluster points each, spread `blur`."""
+
+    centers: Annotated[list[Pair], Field(min_length=2)]
+    n_per_cluster: Count
+    blur: NonNegative
+
+
+class Doughnuts(Block):
+    """Two rings of points ("doughnut qwerties") at the given radii."""
+
+    n_per_cluster: Count
+    radii: Annotated[list[Positive], Field(min_length=2, max_length=2)]
+
+
+# ---------------------------------------------------------------- top level, data and resources
+
+
+class MnistSubset(Block):
+    """The stand-in for Colab's mnist_train_small.csv: a fixed random subset of the training set."""
+
+    size: Annotated[int, Field(ge=1, le=60000)]
+    seed: Seed
+
+
+class Data(Block):
+    mirrors: list[str] = Field(description="folders or URLs laid out like ../shared/datasets")
+    mnist: MnistSubset
+
+
+class Resources(Block):
+    """Overrides of an experiment's scheduling declaration (catalog): Snakemake threads/resources, SLURM requests."""
+
+    threads: Count | None = None
+    mem_mb: Count | None = None
+    runtime: Count | None = Field(None, description="minutes")
+    gpu: Literal[0, 1] | None = None
+
+
+DEVICE_PATTERN = "^(auto|cpu|cuda(:[0-9]+)?|mps)$"
+PRECISIONS = ("fp32", "bf16", "fp16")
+
+
+def top_level_fields() -> dict[str, Any]:
+    """The keys every experiment shares (seed, scale, device, precision) and the pipeline-wide ones."""
+    return {
+        "seed": (Seed, Field(description="every run's seed derives from this and the run's name")),
+        "scale": (Annotated[float, Field(gt=0, le=1)], Field(description="1.0 = the course's settings")),
+        "device": (Annotated[str, Field(pattern=DEVICE_PATTERN)], Field(
+            description="auto: CUDA for experiments that declare a GPU, when one is present; else the CPU")),
+        "precision": (Literal[PRECISIONS], Field(
+            description="fp32 (faithful, the default) | bf16 (autocast; CPU or CUDA) | fp16 (autocast, CUDA only)")),
+        "gpu_scale_on_cpu": (bool, Field(
+            description="run experiments estimated at over 2 hours on a CPU even without CUDA")),
+        "data": (Data, ...),
+    }
+
+
+def schema(sections: dict[str, dict[str, type[Block]]], experiment_ids: list[str]) -> dict:
+    """The JSON schema of params.yaml: top-level keys, data, resources, and one closed block per section holding
+    one block per experiment, each generated from its declaration."""
+    fields = top_level_fields()
+    fields["resources"] = (dict[str, Resources] | None, Field(None, description=(
+        "scheduling overrides keyed by section or experiment id, e.g. {ann: {mem_mb: 4000}, "
+        "'cnn/cnn4mnist': {threads: 2}}")))
+    for section, experiments in sections.items():
+        model = create_model(f"Section_{section}", __base__=Block,
+                             **{name: (cls, ...) for name, cls in experiments.items()})
+        fields[section] = (model, ...)
+    root = create_model("Params", __base__=Block, __doc__="dudl params.yaml", **fields)
+    doc = root.model_json_schema()
+    doc = _strip_titles(doc)
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "dudl params.yaml (GENERATED from the declarations in src/dudl: `dudl schema --write`)"
+    keys = sorted({*sections, *experiment_ids})
+    doc["properties"]["resources"] = {
+        "description": fields["resources"][1].description,
+        "type": "object",
+        "propertyNames": {"enum": keys},
+        "additionalProperties": {"$ref": "#/$defs/Resources"},
+    }
+    return doc
+
+
+def _strip_titles(node: Any) -> Any:
+    """Pydantic titles every field; they only repeat the key. Drop them, but keep a property named 'title'."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "title" and isinstance(value, str):
+                continue
+            if key in ("properties", "$defs"):
+                out[key] = {k: _strip_titles(v) for k, v in value.items()}
+            else:
+                out[key] = _strip_titles(value)
+        return out
+    if isinstance(node, list):
+        return [_strip_titles(v) for v in node]
+    return node
+
+
+def declared_keys(cls: type[BaseModel], prefix: str = "") -> set[str]:
+    """Every key path a declaration names, nested blocks included (a grid or list is one key: its inside is
+    its type's business), for the test that params.yaml has exactly these."""
+    keys = set()
+    for name, info in cls.model_fields.items():
+        path = f"{prefix}{name}"
+        keys.add(path)
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, Block):
+            keys |= declared_keys(annotation, path + ".")
+    return keys

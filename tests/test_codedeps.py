@@ -1,0 +1,109 @@
+"""Exact code dependencies: each experiment's run depends on the dudl modules it really executes (imports followed
+transitively) and on no other section's code; its figures never depend on the trainer."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dudl import catalog, codedeps
+from conftest import ROOT
+
+SECTIONS = sorted(catalog.SECTIONS)
+
+
+def names(paths) -> set[str]:
+    return {str(p) for p in paths}
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_every_dudl_import_of_an_experiment_module_is_among_its_deps(section):
+    """Read the experiment module's own import statements (module level and inside functions) independently of
+    codedeps, and check each imported dudl module's file is a dependency."""
+    deps = names(codedeps.run_code(section))
+    path = ROOT / "src" / "dudl" / "experiments" / f"{section}.py"
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dudl"):
+            imported.add(node.module)
+            imported.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names if a.name.startswith("dudl"))
+    files = [codedeps.module_path(m) for m in imported]
+    files = {str(f.relative_to(ROOT)) for f in files if f is not None}
+    assert files, f"{section} imports nothing from dudl?"
+    missing = files - deps
+    assert not missing, f"{section} imports {sorted(missing)} but its deps lack them"
+
+
+RUN_AND_LIST = """
+import json, sys
+from pathlib import Path
+from dudl import catalog, runner
+from dudl import params as P
+exp = catalog.get(sys.argv[2])
+params = P.load(Path(sys.argv[1]), overrides=["scale=0.02"])
+runner.run(exp, P.experiment_slice(params, exp.section, exp.name), Path(sys.argv[1]), show_progress=False)
+print(json.dumps(sorted(m for m in sys.modules if m == "dudl" or m.startswith("dudl."))))
+"""
+
+
+@pytest.mark.parametrize("experiment", ["math/softmax", "gradient_descent/gd_1d", "ann/learning_rates",
+                                        "overfitting/manual", "regularization/l2_regu"])
+def test_what_a_run_really_loads_is_among_its_deps(experiment, project):
+    """Run the experiment in a fresh interpreter and list every dudl module it loaded: all must be deps, except
+    the catalog's other sections (loaded to list them) and codedeps itself (by design, see dudl.codedeps)."""
+    exp = catalog.get(experiment)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DUDL_PROGRESS": "0"}
+    done = subprocess.run([sys.executable, "-c", RUN_AND_LIST, str(project), experiment], capture_output=True,
+                          text=True, env=env, check=True)
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    allowed = set(codedeps.run_modules(exp.section))
+    unexplained = {m for m in loaded - allowed
+                   if not (m.startswith("dudl.catalog.") or m == "dudl.codedeps")}
+    assert not unexplained, f"{experiment} loaded {sorted(unexplained)}, which are not among its deps"
+
+
+def test_params_is_a_dependency_of_every_experiment_and_stacked_only_of_those_importing_it():
+    for exp in catalog.EXPERIMENTS:
+        assert "src/dudl/params.py" in names(exp.run_code()), exp.id
+    users = {e.section for e in catalog.EXPERIMENTS if "src/dudl/models/stacked.py" in names(e.run_code())}
+    importers = {s for s in SECTIONS
+                 if "dudl.models.stacked" in (ROOT / "src/dudl/experiments" / f"{s}.py").read_text()}
+    assert users == importers == {"ann"}
+
+
+def test_numpy_only_experiments_do_not_depend_on_the_trainer_or_models():
+    deps = names(codedeps.run_code("gradient_descent"))
+    assert not {d for d in deps if "models/" in d or d.endswith(("/train.py", "/steps.py"))}, deps
+    assert "src/dudl/catalog/gradient_descent.py" in deps and "src/dudl/catalog/ann.py" not in deps
+
+
+def test_figures_depend_on_plots_not_on_the_trainer():
+    for section in SECTIONS:
+        deps = names(codedeps.figure_code(section))
+        assert f"src/dudl/plots/{section}.py" in deps and "src/dudl/plots/style.py" in deps
+        assert "src/dudl/train.py" not in deps and f"src/dudl/experiments/{section}.py" not in deps
+
+
+def test_relative_and_nested_imports_are_followed(tmp_path, monkeypatch):
+    pkg = tmp_path / "dudl"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "a.py").write_text("def f():\n    from . import b\n    from ..c import g\n")
+    (pkg / "sub" / "b.py").write_text("")
+    (pkg / "c.py").write_text("import dudl.d\n")
+    (pkg / "d.py").write_text("")
+    monkeypatch.setattr(codedeps, "SRC", pkg)
+    codedeps.imports_of.cache_clear()
+    try:
+        assert codedeps.closure(("dudl.sub.a",)) == ["dudl", "dudl.c", "dudl.d", "dudl.sub", "dudl.sub.a", "dudl.sub.b"]
+    finally:
+        codedeps.imports_of.cache_clear()

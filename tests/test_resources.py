@@ -1,0 +1,104 @@
+"""Scheduling: resources declared in the catalog and overridden in params.yaml, time estimates, GPU-scale
+experiments left out without CUDA (and said so), the one-hour warning, and scale shrinking data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dudl import catalog, cli, index, resources
+from dudl import params as P
+from dudl.data.subsets import stratified_subset
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def params():
+    return P.load(ROOT)
+
+
+def test_catalog_declarations_and_params_overrides(params):
+    exp = catalog.get("ann/regression")
+    base = resources.resources_for(exp, params)
+    assert (base["threads"], base["mem_mb"], base["gpu"]) == (exp.threads, exp.mem_mb, exp.gpu) == (1, 2000, 0)
+    assert base["runtime"] >= 10
+    config = {**params, "resources": {"ann": {"mem_mb": 4000, "threads": 2}, "ann/regression": {"gpu": 1}}}
+    over = resources.resources_for(exp, config)
+    assert over == {**base, "mem_mb": 4000, "threads": 2, "gpu": 1}
+    other = resources.resources_for(catalog.get("ann/multilayer"), config)
+    assert other["gpu"] == 0 and other["mem_mb"] == 4000  # the section's override, not the experiment's
+
+
+def test_resources_keys_are_checked_by_the_schema(params):
+    bad = {**params, "resources": {"ann/regresion": {"mem_mb": 10}, "ann": {"gpus": 1}}}
+    found = "\n".join(P.schema_errors(bad, P.schema_for()))
+    assert "resources.ann.gpus: unknown key (did you mean 'gpu'?)" in found
+    assert "ann/regresion" in found
+
+
+def test_every_experiment_has_a_measured_cpu_time_at_scale_one():
+    for exp in catalog.EXPERIMENTS:
+        seconds, how = resources.cpu_seconds(exp, 1.0)
+        assert how == "measured" and seconds > 0, exp.id
+    slow = resources.cpu_seconds(catalog.get("metaparams/code_challenge_batches"), 1.0)[0]
+    fast = resources.cpu_seconds(catalog.get("math/transpose"), 1.0)[0]
+    assert slow > 20 * fast
+    small = resources.cpu_seconds(catalog.get("metaparams/code_challenge_batches"), 0.1)[0]
+    assert small < slow
+
+
+def test_gpu_scale_experiments_are_left_out_without_cuda_and_say_how_to_force_them(params, monkeypatch):
+    exp = catalog.get("ann/learning_rates")
+    monkeypatch.setattr(resources, "measured", lambda: {exp.id: {1.0: 3 * 3600.0}})
+    monkeypatch.setattr(resources, "cuda_present", lambda: False)
+    assert resources.is_gpu_scale(exp)
+    reasons = resources.left_out(params)
+    assert set(reasons) == {exp.id}
+    assert "3.0 h on a CPU" in reasons[exp.id] and "--config gpu_scale_on_cpu=true" in reasons[exp.id]
+    assert resources.left_out({**params, "gpu_scale_on_cpu": True}) == {}
+    assert resources.left_out({**params, "device": "cuda"}) == {}
+    assert resources.left_out({**params, "scale": 0.1}) == {}  # 18 min at scale 0.1: runs everywhere
+    monkeypatch.setattr(resources, "cuda_present", lambda: True)
+    assert resources.left_out(params) == {}
+    monkeypatch.setattr(resources, "cuda_present", lambda: False)
+    skipped = index.skipped_experiments(params, ROOT)
+    frame = index.index_frame(ROOT / "nowhere", skipped)
+    row = frame[frame.experiment == exp.id].iloc[0]
+    assert row.status == "skipped" and "GPU-scale" in row.reason
+
+
+def test_a_run_estimated_over_an_hour_says_so(monkeypatch):
+    ids = [e.id for e in catalog.EXPERIMENTS]
+    assert resources.total_warning(ids[:3], 1.0) is None
+    monkeypatch.setattr(resources, "measured", lambda: {i: {1.0: 600.0} for i in ids})
+    message = resources.total_warning(ids, 1.0, cores=2)
+    assert message and f"{len(ids)} experiments" in message and "on 2 core(s)" in message
+
+
+def test_cuda_detection_agrees_with_torch():
+    import torch
+
+    assert resources.cuda_present() == torch.cuda.is_available()
+
+
+def test_dudl_list_prints_each_experiments_cpu_time(capsys):
+    assert cli.main(["--root", str(ROOT), "list", "--section", "metaparams"]) == 0
+    out = capsys.readouterr()
+    line = next(l for l in out.out.splitlines() if l.startswith("metaparams/code_challenge_batches "))
+    assert "measured" in line and "min" in line
+    assert "CPU time at scale 1: " in out.err
+
+
+def test_stratified_subset_keeps_class_shares_and_everything_at_full_scale():
+    labels = np.repeat(np.arange(10), [100, 200, 50, 50, 50, 50, 50, 50, 50, 300])
+    rng = np.random.default_rng(0)
+    picked = stratified_subset(labels, 0.1, rng)
+    counts = pd.Series(labels[picked]).value_counts().sort_index().to_numpy()
+    assert list(counts) == [10, 20, 5, 5, 5, 5, 5, 5, 5, 30]
+    assert np.all(np.diff(picked) > 0)  # sorted, no repeats
+    again = stratified_subset(labels, 0.1, np.random.default_rng(0))
+    assert np.array_equal(picked, again)
+    assert not np.array_equal(picked, stratified_subset(labels, 0.1, np.random.default_rng(1)))
+    assert np.array_equal(stratified_subset(labels, 1.0, rng), np.arange(len(labels)))
+    assert len(stratified_subset(labels, 0.001, rng)) == 10  # at least one of every class
