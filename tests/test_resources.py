@@ -3,14 +3,21 @@ experiments left out without CUDA (and said so), the one-hour warning, and scale
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
+import yaml
 import pandas as pd
 import pytest
 
 from dudl import catalog, cli, index, resources
 from dudl import params as P
 from dudl.data.subsets import stratified_subset
-from conftest import ROOT
+from conftest import ROOT, copy_config
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +35,29 @@ def test_catalog_declarations_and_params_overrides(params):
     assert over == {**base, "mem_mb": 4000, "threads": 2, "gpu": 1}
     other = resources.resources_for(catalog.get("ann/multilayer"), config)
     assert other["gpu"] == 0 and other["mem_mb"] == 4000  # the section's override, not the experiment's
+
+
+def dry_run_resources(root: Path, targets: list[str]) -> dict[str, str]:
+    """rule name -> its `resources:` line in a forced `snakemake -n` (plans, runs nothing)."""
+    env = {**os.environ, "DUDL_MIRROR": str(ROOT.parent / "shared" / "datasets"),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    out = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "-n",
+                          "--forceall", "--cores", "1", *targets], cwd=root, env=env, capture_output=True, text=True,
+                         check=True).stdout
+    blocks = re.split(r"^(?:local)?rule ", out, flags=re.M)[1:]
+    return {b.split(":", 1)[0]: next((l.strip() for l in b.splitlines() if l.strip().startswith("resources:")), "")
+            for b in blocks}
+
+
+def test_a_gpu_experiment_holds_the_gpu_resource_in_snakemake(tmp_path):
+    """A params.yaml override to gpu=1 reaches the rule, so `--resources gpu=1` lets one such job at a time run."""
+    root = copy_config(tmp_path)
+    config = yaml.safe_load((root / "params.yaml").read_text())
+    config["resources"] = {"ann/classify_qwerties": {"gpu": 1, "mem_mb": 3000}}
+    (root / "params.yaml").write_text(yaml.safe_dump(config))
+    found = dry_run_resources(root, ["results/ann/classify_qwerties/metrics.json", "results/ann/regression/metrics.json"])
+    assert re.search(r"\bgpu=1\b", found["ann__classify_qwerties"]) and "mem_mb=3000" in found["ann__classify_qwerties"]
+    assert "gpu" not in found["ann__regression"]
 
 
 def test_resources_keys_are_checked_by_the_schema(params):

@@ -74,7 +74,7 @@ def experiment_stages(exp: catalog.Experiment) -> dict[str, dict]:
         "params": [f"{exp.section}.{exp.name}"],
         "outs": _s(exp.figure_outputs()),
     }
-    return {exp.slug.replace("__", "-"): run, exp.slug.replace("__", "-") + "-figures": figures}
+    return {exp.stage_name: run, f"{exp.stage_name}-figures": figures}
 
 
 def index_stage() -> dict:

@@ -30,14 +30,17 @@ def experiment_resources(exp):
     return resources.resources_for(exp, config)
 
 
+CONDA_ENV = "../envs/dudl.yaml"  # relative to workflow/rules/
+
+
 onstart:
     # Before a long run starts, say so (job-seconds of the experiments this run will execute, at this scale).
+    # An experiment's run rule is named by its slug; its point rules add a suffix, and never run without it.
+    _by_slug = {e.slug: e.id for e in catalog.EXPERIMENTS}
     try:
-        _ids = sorted({job.rule.name.split("__")[0] + "/" + job.rule.name.split("__")[1]
-                       for job in workflow.dag.needrun_jobs() if job.rule.name.count("__") >= 1})
-        _msg = resources.total_warning([i for i in _ids if i in catalog.BY_ID], SCALE.factor, workflow.cores or 1)
-    except Exception:  # Snakemake internals differ across versions: the warning is a courtesy
-        _msg = None
+        _ids = sorted({_by_slug[job.rule.name] for job in workflow.dag.needrun_jobs() if job.rule.name in _by_slug})
+    except Exception:  # Snakemake internals differ across versions: the warning is a courtesy, never a failure
+        _ids = []
+    _msg = resources.total_warning(_ids, SCALE.factor, workflow.cores or 1) if _ids else None
     if _msg:
         print(_msg, file=sys.stderr)
-CONDA_ENV = "../envs/dudl.yaml"  # relative to workflow/rules/

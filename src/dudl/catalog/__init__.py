@@ -87,6 +87,11 @@ class Experiment:
         return f"{self.section}__{self.name}"
 
     @property
+    def stage_name(self) -> str:
+        """Its run stage in dvc.yaml (the figures stage adds `-figures`)."""
+        return f"{self.section}-{self.name}"
+
+    @property
     def out_dir(self) -> Path:
         return RESULTS / self.section / self.name
 
