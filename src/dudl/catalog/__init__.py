@@ -32,6 +32,7 @@ SECTIONS: dict[str, str] = {
     "overfitting": "overfitting",
     "regularization": "regularization",
     "metaparams": "metaparams",
+    "measure_performance": "measurePerformance",
 }
 
 
@@ -140,10 +141,11 @@ def point_label(value: Any) -> str:
 
 
 def _load() -> list[Experiment]:
-    from dudl.catalog import ann, gradient_descent, math, metaparams, overfitting, regularization
+    from dudl.catalog import (ann, gradient_descent, math, measure_performance, metaparams, overfitting,
+                              regularization)
 
     found = []
-    for module in (math, gradient_descent, ann, overfitting, regularization, metaparams):
+    for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, measure_performance):
         found += module.EXPERIMENTS
     return found
 

@@ -30,6 +30,14 @@ def wine_binary(ctx) -> pd.DataFrame:
     return tabular.wine_binary(tabular.wine(ctx.data_file("wine_quality", "wine.csv")))
 
 
+def wine_split(p: Mapping[str, Any], ctx):
+    """The binary wine data (z-scored features, boolQuality) split as the course splits it (p["test_size"])."""
+    frame = wine_binary(ctx)
+    x = frame[tabular.WINE_FEATURES].to_numpy(np.float32)
+    y = binary_targets(frame["boolQuality"].to_numpy())
+    return split(x, y, p["test_size"], ctx.seed_for("split"))
+
+
 def sweep_curves(histories: Mapping[Any, Any], key: str, columns: Sequence[str]) -> pd.DataFrame:
     """Long table (key, epoch, columns...) of several runs' histories, for seaborn hue plots."""
     frames = []

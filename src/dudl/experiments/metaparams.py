@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from dudl.data import tabular
-from dudl.experiments.common import binary_targets, qwerties, split, sweep_curves, wine_binary
+from dudl.experiments.common import binary_targets, qwerties, split, sweep_curves, wine_split
 from dudl.experiments.mistakes import outcome
 from dudl.experiments.training import loaders, optimizer, train_run
 from dudl.params import grid
@@ -61,14 +61,6 @@ def predict(model: nn.Module, x: np.ndarray, device) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- data
-
-
-def wine_split(p: P, ctx):
-    """The binary wine data (z-scored features, boolQuality) split as the course splits it (test_size .1)."""
-    frame = wine_binary(ctx)
-    x = frame[tabular.WINE_FEATURES].to_numpy(np.float32)
-    y = binary_targets(frame["boolQuality"].to_numpy())
-    return split(x, y, p["test_size"], ctx.seed_for("split"))
 
 
 def qwerty_split(p: P, ctx):

@@ -102,3 +102,27 @@ def pairplot(frame: pd.DataFrame, hue: str, **kwargs):
     """seaborn's pairplot (it lays itself out, so constrained layout is off for it)."""
     with plt.rc_context({"figure.constrained_layout.use": False}):
         return sns.pairplot(frame, hue=hue, height=kwargs.pop("height", 1.8), plot_kws={"s": 12}, **kwargs)
+
+
+def confusion_heatmap(ax, matrix: np.ndarray, classes: Sequence, title: str = "", normalized: bool = False,
+                      vmax: float | None = None) -> None:
+    """A confusion matrix (rows: true class, columns: predicted) as a seaborn heatmap with each cell's count
+    (or row share, when `normalized`) written in it."""
+    sns.heatmap(matrix, annot=True, fmt=".2f" if normalized else "d", cmap="Blues", vmin=0, vmax=vmax, cbar=False,
+                square=True, xticklabels=classes, yticklabels=classes, annot_kws={"fontsize": 7}, ax=ax)
+    ax.set_xlabel("Predicted class")
+    ax.set_ylabel("True class")
+    if title:
+        ax.set_title(title)
+
+
+def per_class_bars(ax, table: pd.DataFrame, measures: Sequence[str] = ("precision", "recall"),
+                   ylim: tuple[float, float] | None = None) -> None:
+    """Per-class measures side by side (a table of dudl.performance.per_class)."""
+    long = table.melt(id_vars="class", value_vars=list(measures), var_name="measure", value_name="value")
+    sns.barplot(data=long, x="class", y="value", hue="measure", palette=[TRAIN, TEST, EXTRA][:len(measures)], ax=ax)
+    ax.set_xlabel("Class")
+    ax.set_ylabel("")
+    if ylim:  # the course's limits, widened so that no bar falls below the axis
+        ax.set_ylim(min(ylim[0], float(long["value"].min()) - 0.05), ylim[1])
+    ax.legend(title=None)
