@@ -30,7 +30,7 @@ CHANGED = "ann.classify_qwerties.lr"
 # What `dvc repro` builds: one cheap experiment per section (one that reads the wine data, so its fetch and
 # prepare stages run too), and the experiment whose params the tests change.
 DVC_EXPERIMENTS = ["math/argmin", "gradient_descent/gd_1d", "ann/classify_qwerties", "overfitting/train_devset_test",
-                   "regularization/dropout_in_pytorch", "metaparams/intro2winedata"]
+                   "regularization/dropout_in_pytorch", "metaparams/intro2winedata", "measure_performance/aprf"]
 DVC_STAGES = {catalog.get(i).stage_name for i in DVC_EXPERIMENTS}
 # (module, the experiments that import it): a change to params.py reruns them all, to stacked.py only ann's.
 CODE_CHANGES = [("src/dudl/params.py", lambda e: True),
@@ -193,6 +193,10 @@ def test_snakemake_refuses_a_bad_params_file_before_any_job(smk_project):
 
 
 # ---------------------------------------------------------------- dvc
+
+
+def test_dvc_reproduces_one_experiment_of_every_section():
+    assert {catalog.get(i).section for i in DVC_EXPERIMENTS} == set(catalog.SECTIONS)
 
 
 def test_dvc_repro_builds_the_same_metrics_as_snakemake(dvc_project, smk_project):

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from dudl.plots import style
 from dudl.results import Result
@@ -106,5 +107,6 @@ def time(result: Result, p: Mapping[str, Any]):
     axes[1].bar(np.arange(1, len(repeated) + 1), repeated["cpu_seconds"], color=style.EXTRA)
     axes[1].set(xlabel="Repetition", ylabel="CPU seconds",
                 title=f"{len(repeated)} trainings: {repeated['cpu_seconds'].sum() / 60:.2f} CPU min in all")
-    style.note(fig, "Timings depend on the machine and its load; they are kept out of metrics.json.")
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return {"epoch_times": fig}
