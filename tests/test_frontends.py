@@ -111,7 +111,7 @@ def test_offline_without_a_mirror_skips_what_needs_missing_data_and_runs_the_res
     env = {k: v for k, v in os.environ.items() if k != "DUDL_MIRROR"} | {"DUDL_OFFLINE": "1"}
     done = _snakemake(["-n", "--cores", "1"], copy_config(tmp_path), env)
     assert done.returncode == 0, done.stderr[-3000:]
-    mirrored = ("wine_quality", "mnist")  # only a mirror has them offline (iris ships with scikit-learn)
+    mirrored = ("wine_quality", "mnist", "heart_disease")  # only a mirror has them offline (iris: scikit-learn)
     planned = set(re.findall(r"^(?:local)?rule (\S+):$", done.stdout, re.M))
     for exp in catalog.EXPERIMENTS:
         missing = [d for d in exp.datasets if d in mirrored]

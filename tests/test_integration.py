@@ -27,10 +27,11 @@ pytestmark = pytest.mark.integration
 MIRROR = os.environ.get("DUDL_MIRROR") or str(ROOT.parent / "shared" / "datasets")
 SCALE = "0.02"
 CHANGED = "ann.classify_qwerties.lr"
-# What `dvc repro` builds: one cheap experiment per section (one that reads the wine data, so its fetch and
-# prepare stages run too), and the experiment whose params the tests change.
+# What `dvc repro` builds: one cheap experiment per section (two of them read data, so fetch and prepare stages
+# run too), and the experiment whose params the tests change.
 DVC_EXPERIMENTS = ["math/argmin", "gradient_descent/gd_1d", "ann/classify_qwerties", "overfitting/train_devset_test",
-                   "regularization/dropout_in_pytorch", "metaparams/intro2winedata", "measure_performance/aprf"]
+                   "regularization/dropout_in_pytorch", "metaparams/intro2winedata", "measure_performance/aprf",
+                   "ffn_milestone/heart_disease"]
 DVC_STAGES = {catalog.get(i).stage_name for i in DVC_EXPERIMENTS}
 # (module, the experiments that import it): a change to params.py reruns them all, to stacked.py only ann's.
 CODE_CHANGES = [("src/dudl/params.py", lambda e: True),
@@ -210,8 +211,9 @@ def dvc_status(root: Path) -> dict:
 def test_dvc_status_of_the_whole_pipeline_lists_just_what_was_not_reproduced(dvc_project):
     stages = set(yaml.safe_load((dvc_project / "dvc.yaml").read_text())["stages"])
     reproduced = DVC_STAGES | {f"{s}-figures" for s in DVC_STAGES}
-    assert "fetch-wine_quality" in stages and "prepare-wine_quality" in stages
-    reproduced |= {"fetch-wine_quality", "prepare-wine_quality"}
+    datasets = {d for i in DVC_EXPERIMENTS for d in catalog.get(i).datasets}
+    assert {"wine_quality", "heart_disease"} <= datasets
+    reproduced |= {f"{step}-{d}" for d in datasets for step in ("fetch", "prepare")}
     assert set(dvc_status(dvc_project)) == stages - reproduced
 
 

@@ -33,6 +33,7 @@ SECTIONS: dict[str, str] = {
     "regularization": "regularization",
     "metaparams": "metaparams",
     "measure_performance": "measurePerformance",
+    "ffn_milestone": "FFNmilestone",
 }
 
 
@@ -141,11 +142,12 @@ def point_label(value: Any) -> str:
 
 
 def _load() -> list[Experiment]:
-    from dudl.catalog import (ann, gradient_descent, math, measure_performance, metaparams, overfitting,
-                              regularization)
+    from dudl.catalog import (ann, ffn_milestone, gradient_descent, math, measure_performance, metaparams,
+                              overfitting, regularization)
 
     found = []
-    for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, measure_performance):
+    for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn_milestone,
+                   measure_performance):
         found += module.EXPERIMENTS
     return found
 

@@ -20,7 +20,7 @@ from torch import nn
 from dudl.data import tabular
 from dudl.experiments.common import binary_targets, qwerties, split, sweep_curves, wine_split
 from dudl.experiments.mistakes import outcome
-from dudl.experiments.training import loaders, optimizer, train_run
+from dudl.experiments.training import loaders, optimizer, predict, train_run
 from dudl.params import grid
 from dudl.models.mlp import mlp
 from dudl.results import Result
@@ -52,12 +52,6 @@ def last_mean(history, n: int) -> dict[str, float]:
 
 def sgd(lr: float, **kwargs):
     return lambda params: optimizer("SGD", params, lr, **kwargs)
-
-
-@torch.no_grad()
-def predict(model: nn.Module, x: np.ndarray, device) -> np.ndarray:
-    model.eval()
-    return model(torch.as_tensor(x, device=device)).cpu().numpy()
 
 
 # ---------------------------------------------------------------- data

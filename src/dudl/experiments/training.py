@@ -36,6 +36,13 @@ def optimizer(name: str, parameters, lr: float, **kwargs) -> torch.optim.Optimiz
     return cls(parameters, lr=lr, **kwargs)
 
 
+@torch.no_grad()
+def predict(model: torch.nn.Module, x: np.ndarray, device) -> np.ndarray:
+    """The model's outputs for a whole array, in eval mode, as numpy."""
+    model.eval()
+    return model(torch.as_tensor(x, device=device)).cpu().numpy()
+
+
 def train_run(ctx, data, build: Callable[[], torch.nn.Module], loss_fn, make_optimizer, batch_size: int | None,
               epochs: int, run_key, *, make_scheduler: Callable | None = None, metric=accuracy, drop_last: bool = True,
               test_batch_size: int | None = None, **fit_kwargs):
