@@ -48,9 +48,10 @@ EXPERIMENTS = [
         S, "adding_machine", ("FFNmilestone_project1",), "Project 1: A gratuitously complex adding machine",
         figures={
             "predictions": "True sums against the last model's rounded predictions for 2,000 new pairs of integers "
-                           "in [-10, 10]; a correct prediction (|prediction - sum| < 1) lies on the diagonal.",
+                           "in [-10, 10]; a prediction within 1 of the sum counts as correct (blue), the others are orange.",
             "instances": "Train and test accuracy of each freshly initialised model (10 epochs, one pair per step). "
-                         "The 1-unit bottleneck behind a ReLU dies in some instances: those fail, as the course warns.",
+                         "Some instances fail, as the course warns: the 1-unit bottleneck behind a ReLU dies (the loss stays "
+                         "high), or the model lands a little off the sums.",
         },
         expect=(Expect("median_test_acc", 90, 100, "catalog: most instances ~100% train and test"),),
         history=(), params=AddingMachineParams, cpu_minutes=2.0,
