@@ -43,6 +43,9 @@ def test_mnist_measures_per_digit_and_confusion(project):
     assert m["test_accuracy"] > 0.75
     assert m["test_recall"] == pytest.approx(m["test_accuracy"])  # weighted recall is accuracy
     assert m["recall_gap"] == pytest.approx(table.recall.max() - table.recall.min())
+    # Each gap names its own classes: the precision gap must not overwrite the recall gap's.
+    assert m["worst_recall_class"] == int(table.loc[table.recall.idxmin(), "class"])
+    assert m["best_precision_class"] == int(table.loc[table.precision.idxmax(), "class"])
     np.testing.assert_allclose(r.data["confusion_test"].sum(axis=1), 1.0)
     assert r.history["test_acc"].iloc[-1] == pytest.approx(100 * m["test_accuracy"], abs=1e-3)
 

@@ -56,7 +56,7 @@ def test_class_gap_names_the_best_and_the_worst_served_class():
     y_true = np.array([0] * 10 + [1] * 10 + [2] * 10)
     y_pred = np.array([0] * 10 + [1] * 5 + [0] * 5 + [2] * 8 + [1] * 2)
     gap = performance.class_gap(performance.per_class(y_true, y_pred, [0, 1, 2]))
-    assert (gap["best_class"], gap["worst_class"]) == (0, 1)
+    assert (gap["best_recall_class"], gap["worst_recall_class"]) == (0, 1)
     assert gap["recall_gap"] == pytest.approx(0.5)
 
 

@@ -47,8 +47,9 @@ def class_gap(table: pd.DataFrame, measure: str = "recall") -> dict[str, float |
     """The best- and the worst-served class by `measure` and the gap between them: how much worse the model
     does for the group it serves worst."""
     best, worst = table.loc[table[measure].idxmax()], table.loc[table[measure].idxmin()]
-    return {f"best_{measure}": float(best[measure]), "best_class": int(best["class"]),
-            f"worst_{measure}": float(worst[measure]), "worst_class": int(worst["class"]),
+    # Keys name the measure, classes included: gaps by two measures can sit side by side in one metrics dict.
+    return {f"best_{measure}": float(best[measure]), f"best_{measure}_class": int(best["class"]),
+            f"worst_{measure}": float(worst[measure]), f"worst_{measure}_class": int(worst["class"]),
             f"{measure}_gap": float(best[measure] - worst[measure])}
 
 

@@ -99,7 +99,7 @@ EXPERIMENTS = [
             "counts": "How many of each digit before and after all but 500 of the sevens were removed.",
             "training": "Loss and train/test accuracy over 10 epochs (Adam, lr .01) on the data with few sevens.",
             "per_class": "Precision and recall of each digit on the test set: the rare sevens are recalled less "
-                         "often. " + GAP,
+                         "often than most digits. " + GAP,
             "confusion": "Test confusion matrix, each row divided by its digit's count: where the missed sevens go.",
         },
         expect=(Expect("test_accuracy", 0.93, 0.975, "catalog: overall ≈ 95%"),),

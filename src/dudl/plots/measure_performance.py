@@ -44,8 +44,8 @@ def _per_class(result: Result, ylim):
     table = result.table("per_class")
     style.per_class_bars(ax, table, ylim=ylim)
     m = result.metrics
-    ax.set_title(f"Test set per digit: recall {m['best_recall']:.2f} (digit {m['best_class']}) to "
-                 f"{m['worst_recall']:.2f} (digit {m['worst_class']}), gap {m['recall_gap']:.2f}")
+    ax.set_title(f"Test set per digit: recall {m['best_recall']:.2f} (digit {m['best_recall_class']}) to "
+                 f"{m['worst_recall']:.2f} (digit {m['worst_recall_class']}), gap {m['recall_gap']:.2f}")
     return fig
 
 
