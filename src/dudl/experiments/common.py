@@ -38,6 +38,14 @@ def wine_split(p: Mapping[str, Any], ctx):
     return split(x, y, p["test_size"], ctx.seed_for("split"))
 
 
+FINAL = ("train_loss", "train_acc", "test_loss", "test_acc")
+
+
+def final(history, columns=FINAL) -> dict[str, float]:
+    """Last-epoch values, named final_<column>."""
+    return {f"final_{c}": float(history[c][-1]) for c in columns if c in history}
+
+
 def sweep_curves(histories: Mapping[Any, Any], key: str, columns: Sequence[str]) -> pd.DataFrame:
     """Long table (key, epoch, columns...) of several runs' histories, for seaborn hue plots."""
     frames = []

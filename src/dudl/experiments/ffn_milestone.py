@@ -11,8 +11,8 @@ import torch
 from torch import nn
 
 from dudl.data import tabular
-from dudl.experiments.common import binary_targets, split
-from dudl.experiments.training import optimizer, predict, train_run
+from dudl.experiments.common import binary_targets, final, split
+from dudl.experiments.training import adam, predict, train_run
 from dudl.models.mlp import mlp
 from dudl.results import Result
 
@@ -20,14 +20,6 @@ P = Mapping[str, Any]
 HEART_FEATURES = ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thalach", "exang", "oldpeak", "slope",
                   "ca", "thal"]
 HEART_BINARY = ["sex", "fbs", "exang"]  # 0/1 columns the course leaves unscaled
-
-
-def adam(lr: float):
-    return lambda params: optimizer("Adam", params, lr)
-
-
-def final(history, columns=("train_loss", "train_acc", "test_loss", "test_acc")) -> dict[str, float]:
-    return {f"final_{c}": float(history[c][-1]) for c in columns if c in history}
 
 
 # ---------------------------------------------------------------- project 1: the adding machine
@@ -46,7 +38,7 @@ def sum_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def adding_machine(p: P, ctx) -> Result:
     """`instances` fresh models, each trained on its own 2,000 pairs one pair per step (the course's "minibatch"
     of one sample), each tested on 2,000 new pairs."""
-    rows, last = [], None
+    rows = []
     for instance in range(ctx.scale.reps(p["instances"])):
         x_train, y_train = _pairs(ctx.rng("train", instance), p)
         x_test, y_test = _pairs(ctx.rng("test", instance), p)
@@ -59,7 +51,8 @@ def adding_machine(p: P, ctx) -> Result:
                      "train_acc": float((np.abs(pred_train - y_train) < 1).mean() * 100),
                      "test_acc": float((np.abs(pred_test - y_test) < 1).mean() * 100),
                      "final_train_loss": float(history["train_loss"][-1])})
-        last = pd.DataFrame({"a": x_test[:, 0], "b": x_test[:, 1], "true": y_test[:, 0], "predicted": pred_test[:, 0]})
+    # The figure shows the last instance on its test pairs, as the course plots its last model.
+    last = pd.DataFrame({"a": x_test[:, 0], "b": x_test[:, 1], "true": y_test[:, 0], "predicted": pred_test[:, 0]})
     table = pd.DataFrame(rows)
     return Result(
         metrics={"instances": len(table), "median_test_acc": float(table["test_acc"].median()),

@@ -13,13 +13,12 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-import torch
 from torch import nn
 
 from dudl import performance
 from dudl.data import mnist
 from dudl.experiments.common import wine_split
-from dudl.experiments.training import loaders, optimizer, train_run
+from dudl.experiments.training import adam, loaders, predict, sgd, train_run
 from dudl.models.mlp import mlp
 from dudl.results import Result
 from dudl.train import accuracy, evaluate, supervised_step, train
@@ -32,12 +31,10 @@ SEVEN = 7
 # ---------------------------------------------------------------- shared pieces
 
 
-@torch.no_grad()
 def predicted_labels(model: nn.Module, x: np.ndarray, device) -> np.ndarray:
     """Class labels from the model's outputs: logit > 0 for one output column, argmax for several."""
-    model.eval()
-    out = model(torch.as_tensor(x, device=device)).cpu()
-    return (out[:, 0] > 0).long().numpy() if out.shape[1] == 1 else out.argmax(dim=1).numpy()
+    out = predict(model, x, device)
+    return (out[:, 0] > 0).astype(np.int64) if out.shape[1] == 1 else out.argmax(axis=1)
 
 
 def measures_table(train: Mapping[str, float], test: Mapping[str, float]) -> pd.DataFrame:
@@ -51,16 +48,15 @@ def prefixed(split: str, scores: Mapping[str, float]) -> dict[str, float]:
     return {f"{split}_{k}": v for k, v in scores.items()}
 
 
-def mnist_data(p: P, ctx, keep: np.ndarray | None = None) -> mnist.MnistSplit:
+def load_mnist(ctx) -> tuple[np.ndarray, np.ndarray]:
+    return mnist.load_small(ctx.data_file("mnist", "train_small.npz"))
+
+
+def mnist_data(p: P, ctx, images: np.ndarray, labels: np.ndarray, keep: np.ndarray | None = None) -> mnist.MnistSplit:
     """The course's MNIST split; `keep` (row indices) is the course's own selection, then scale shrinks it."""
-    images, labels = mnist.load_small(ctx.data_file("mnist", "train_small.npz"))
     keep = np.arange(len(labels)) if keep is None else np.asarray(keep)
     keep = keep[ctx.subset(labels[keep])]
     return mnist.standard(images, labels, ctx.seed_for("split"), keep=keep, test_size=p["test_size"])
-
-
-def adam(lr: float):
-    return lambda params: optimizer("Adam", params, lr)
 
 
 def train_mnist(p: P, ctx, data: mnist.MnistSplit, run_key: Any = "model"):
@@ -110,18 +106,19 @@ def aprf_wine(p: P, ctx) -> Result:
     data = wine_split(p, ctx)
     x_train, x_test, y_train, y_test = data
     model, history, _ = train_run(ctx, data, lambda: mlp(p["layers"]), nn.BCEWithLogitsLoss(),
-                                  lambda params: optimizer("SGD", params, p["lr"]), p["batch_size"],
+                                  sgd(p["lr"]), p["batch_size"],
                                   ctx.scale.epochs(p["epochs"]), "model", show_progress=ctx.show_progress)
     y_train, y_test = y_train[:, 0].astype(np.int64), y_test[:, 0].astype(np.int64)
     pred_train = predicted_labels(model, x_train, ctx.device)
     pred_test = predicted_labels(model, x_test, ctx.device)
     train_scores, test_scores = performance.scores(y_train, pred_train), performance.scores(y_test, pred_test)
+    measures = measures_table(train_scores, test_scores)
     return Result(
         metrics={**prefixed("train", train_scores), **prefixed("test", test_scores),
                  "final_test_acc": float(history["test_acc"][-1])},
-        summary=measures_table(train_scores, test_scores),
+        summary=measures,
         history=history.frame(),
-        data={"measures": measures_table(train_scores, test_scores),
+        data={"measures": measures,
               "confusion_train": performance.confusion(y_train, pred_train, [0, 1]),
               "confusion_test": performance.confusion(y_test, pred_test, [0, 1])},
         models={"model": model.state_dict()},
@@ -129,7 +126,7 @@ def aprf_wine(p: P, ctx) -> Result:
 
 
 def aprf_mnist(p: P, ctx) -> Result:
-    data = mnist_data(p, ctx)
+    data = mnist_data(p, ctx, *load_mnist(ctx))
     model, history, _ = train_mnist(p, ctx, data)
     metrics, tables = mnist_report(model, data, ctx.device)
     return Result(metrics={**metrics, "final_test_acc": float(history["test_acc"][-1])},
@@ -140,10 +137,10 @@ def aprf_mnist(p: P, ctx) -> Result:
 def code_challenge_unequal(p: P, ctx) -> Result:
     """All but the first `sevens_kept` sevens removed (in the file's order, as the course deletes them), then the
     MNIST recipe: the sevens' recall falls behind the other digits'."""
-    _, labels = mnist.load_small(ctx.data_file("mnist", "train_small.npz"))
+    images, labels = load_mnist(ctx)
     sevens = np.flatnonzero(labels == SEVEN)
     keep = np.setdiff1d(np.arange(len(labels)), sevens[p["sevens_kept"]:])
-    data = mnist_data(p, ctx, keep)
+    data = mnist_data(p, ctx, images, labels, keep)
     model, history, _ = train_mnist(p, ctx, data)
     metrics, tables = mnist_report(model, data, ctx.device)
     seven = tables["per_class"].set_index("class").loc[SEVEN]
@@ -160,7 +157,7 @@ def code_challenge_unequal(p: P, ctx) -> Result:
 def time(p: P, ctx) -> Result:
     """One training timed epoch by epoch (CPU time, time.process_time, as the course), then `repetitions` timed
     trainings. The timings go to summary.csv and the figure; metrics.json keeps the reproducible numbers only."""
-    data = mnist_data(p, ctx)
+    data = mnist_data(p, ctx, *load_mnist(ctx))
     epochs = ctx.scale.epochs(p["epochs"])
     train_batches, test_batches = loaders(ctx, data.x_train, data.y_train, data.x_test, data.y_test,
                                           p["batch_size"], "model")

@@ -18,9 +18,9 @@ import torch
 from torch import nn
 
 from dudl.data import tabular
-from dudl.experiments.common import binary_targets, qwerties, split, sweep_curves, wine_split
+from dudl.experiments.common import FINAL, binary_targets, final, qwerties, split, sweep_curves, wine_split
 from dudl.experiments.mistakes import outcome
-from dudl.experiments.training import loaders, optimizer, predict, train_run
+from dudl.experiments.training import loaders, optimizer, predict, sgd, train_run
 from dudl.params import grid
 from dudl.models.mlp import mlp
 from dudl.results import Result
@@ -28,7 +28,6 @@ from dudl.results import Result
 P = Mapping[str, Any]
 QUALITY_THRESHOLD = 5  # boolQuality = quality > 5, as every wine notebook labels it
 SULFUR_MAX = 200  # the wine notebooks drop the two rows with total sulfur dioxide >= 200
-FINAL = ("train_loss", "train_acc", "test_loss", "test_acc")
 
 
 # ---------------------------------------------------------------- small helpers
@@ -40,18 +39,9 @@ def key(value: Any) -> str:
     return text.replace(".", "p").replace("-", "m").lower()
 
 
-def final(history, columns=FINAL) -> dict[str, float]:
-    """Last-epoch values, named final_<column>."""
-    return {f"final_{c}": float(history[c][-1]) for c in columns if c in history}
-
-
 def last_mean(history, n: int) -> dict[str, float]:
     """Means over the last n epochs (the course's np.mean(testAcc[-10:]))."""
     return {f"{c}_last{n}": float(history.last(c, n)) for c in ("train_acc", "test_acc") if c in history}
-
-
-def sgd(lr: float, **kwargs):
-    return lambda params: optimizer("SGD", params, lr, **kwargs)
 
 
 # ---------------------------------------------------------------- data

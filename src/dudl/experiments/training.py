@@ -36,6 +36,16 @@ def optimizer(name: str, parameters, lr: float, **kwargs) -> torch.optim.Optimiz
     return cls(parameters, lr=lr, **kwargs)
 
 
+def sgd(lr: float, **kwargs):
+    """A make_optimizer for train_run: torch.optim.SGD at this learning rate."""
+    return lambda params: optimizer("SGD", params, lr, **kwargs)
+
+
+def adam(lr: float, **kwargs):
+    """A make_optimizer for train_run: torch.optim.Adam at this learning rate."""
+    return lambda params: optimizer("Adam", params, lr, **kwargs)
+
+
 @torch.no_grad()
 def predict(model: torch.nn.Module, x: np.ndarray, device) -> np.ndarray:
     """The model's outputs for a whole array, in eval mode, as numpy."""
