@@ -32,6 +32,7 @@ SECTIONS: dict[str, str] = {
     "overfitting": "overfitting",
     "regularization": "regularization",
     "metaparams": "metaparams",
+    "ffn": "FFN",
     "measure_performance": "measurePerformance",
     "ffn_milestone": "FFNmilestone",
 }
@@ -142,11 +143,11 @@ def point_label(value: Any) -> str:
 
 
 def _load() -> list[Experiment]:
-    from dudl.catalog import (ann, ffn_milestone, gradient_descent, math, measure_performance, metaparams,
+    from dudl.catalog import (ann, ffn, ffn_milestone, gradient_descent, math, measure_performance, metaparams,
                               overfitting, regularization)
 
     found = []
-    for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn_milestone,
+    for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn, ffn_milestone,
                    measure_performance):
         found += module.EXPERIMENTS
     return found

@@ -18,23 +18,17 @@ from torch import nn
 from dudl import performance
 from dudl.data import mnist
 from dudl.experiments.common import wine_split
-from dudl.experiments.training import adam, loaders, predict, sgd, train_run
+from dudl.experiments.mnist_recipe import DIGITS, load_mnist, mnist_data, predicted_labels, train_mnist
+from dudl.experiments.training import adam, loaders, sgd, train_run
 from dudl.models.mlp import mlp
 from dudl.results import Result
 from dudl.train import accuracy, evaluate, supervised_step, train
 
 P = Mapping[str, Any]
-DIGITS = list(range(mnist.CLASSES))
 SEVEN = 7
 
 
 # ---------------------------------------------------------------- shared pieces
-
-
-def predicted_labels(model: nn.Module, x: np.ndarray, device) -> np.ndarray:
-    """Class labels from the model's outputs: logit > 0 for one output column, argmax for several."""
-    out = predict(model, x, device)
-    return (out[:, 0] > 0).astype(np.int64) if out.shape[1] == 1 else out.argmax(axis=1)
 
 
 def measures_table(train: Mapping[str, float], test: Mapping[str, float]) -> pd.DataFrame:
@@ -46,22 +40,6 @@ def measures_table(train: Mapping[str, float], test: Mapping[str, float]) -> pd.
 
 def prefixed(split: str, scores: Mapping[str, float]) -> dict[str, float]:
     return {f"{split}_{k}": v for k, v in scores.items()}
-
-
-def load_mnist(ctx) -> tuple[np.ndarray, np.ndarray]:
-    return mnist.load_small(ctx.data_file("mnist", "train_small.npz"))
-
-
-def mnist_data(p: P, ctx, images: np.ndarray, labels: np.ndarray, keep: np.ndarray | None = None) -> mnist.MnistSplit:
-    """The course's MNIST split; `keep` (row indices) is the course's own selection, then scale shrinks it."""
-    keep = np.arange(len(labels)) if keep is None else np.asarray(keep)
-    keep = keep[ctx.subset(labels[keep])]
-    return mnist.standard(images, labels, ctx.seed_for("split"), keep=keep, test_size=p["test_size"])
-
-
-def train_mnist(p: P, ctx, data: mnist.MnistSplit, run_key: Any = "model"):
-    return train_run(ctx, data.as_tuple(), lambda: mlp(p["layers"]), nn.CrossEntropyLoss(), adam(p["lr"]),
-                     p["batch_size"], ctx.scale.epochs(p["epochs"]), run_key, show_progress=ctx.show_progress)
 
 
 def mnist_report(model: nn.Module, data: mnist.MnistSplit, device) -> tuple[dict, dict[str, Any]]:

@@ -17,6 +17,7 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "elu": nn.ELU,
     "gelu": nn.GELU,
     "softmax": lambda: nn.Softmax(dim=1),
+    "logsoftmax": lambda: nn.LogSoftmax(dim=1),
     "identity": nn.Identity,
 }
 

@@ -126,3 +126,26 @@ def per_class_bars(ax, table: pd.DataFrame, measures: Sequence[str] = ("precisio
     if ylim:  # the course's limits, widened so that no bar falls below the axis
         ax.set_ylim(min(ylim[0], float(long["value"].min()) - 0.05), ylim[1])
     ax.legend(title=None)
+
+
+def image_grid(images: np.ndarray, titles: Sequence[str], ncols: int = 4, size: float = 1.9, cmap: str = "gray",
+               shape: tuple[int, int] | None = None):
+    """Images (flattened or 2-D) in a grid of small panels, each titled, without axes: digits, filters,
+    reconstructions. Returns the figure."""
+    images = np.asarray(images)
+    shape = shape or ((int(round(np.sqrt(images[0].size))),) * 2 if images[0].ndim == 1 else images[0].shape)
+    nrows = -(-len(images) // ncols)
+    fig, axes = figure(ncols=ncols, nrows=nrows, width=size, height=size + 0.2)
+    for ax in axes:
+        ax.axis("off")
+    for ax, image, title in zip(axes, images, titles):
+        ax.imshow(np.asarray(image).reshape(shape), cmap=cmap)
+        ax.set_title(title, fontsize=9)
+    return fig
+
+
+def evidence_bars(ax, table: pd.DataFrame, true_class: int | None = None, ylabel: str = "Evidence") -> None:
+    """A model's output for each class as bars, the true class highlighted."""
+    colors = [HIGHLIGHT if true_class is not None and c == true_class else TRAIN for c in table["digit"]]
+    ax.bar(table["digit"], table["evidence"], color=colors)
+    ax.set(xlabel="Digit", ylabel=ylabel, xticks=list(table["digit"]))
