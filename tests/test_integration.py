@@ -31,7 +31,7 @@ CHANGED = "ann.classify_qwerties.lr"
 # run too), and the experiment whose params the tests change.
 DVC_EXPERIMENTS = ["math/argmin", "gradient_descent/gd_1d", "ann/classify_qwerties", "overfitting/train_devset_test",
                    "regularization/dropout_in_pytorch", "metaparams/intro2winedata", "measure_performance/aprf",
-                   "ffn_milestone/heart_disease"]
+                   "ffn_milestone/heart_disease", "ffn/about_mnist", "data_handling/dataset_loader"]
 DVC_STAGES = {catalog.get(i).stage_name for i in DVC_EXPERIMENTS}
 # (module, the experiments that import it): a change to params.py reruns them all, to stacked.py only ann's.
 CODE_CHANGES = [("src/dudl/params.py", lambda e: True),

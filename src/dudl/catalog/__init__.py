@@ -35,6 +35,7 @@ SECTIONS: dict[str, str] = {
     "ffn": "FFN",
     "measure_performance": "measurePerformance",
     "ffn_milestone": "FFNmilestone",
+    "data_handling": "data",
 }
 
 
@@ -143,12 +144,12 @@ def point_label(value: Any) -> str:
 
 
 def _load() -> list[Experiment]:
-    from dudl.catalog import (ann, ffn, ffn_milestone, gradient_descent, math, measure_performance, metaparams,
-                              overfitting, regularization)
+    from dudl.catalog import (ann, data_handling, ffn, ffn_milestone, gradient_descent, math, measure_performance,
+                              metaparams, overfitting, regularization)
 
     found = []
     for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn, ffn_milestone,
-                   measure_performance):
+                   data_handling, measure_performance):
         found += module.EXPERIMENTS
     return found
 

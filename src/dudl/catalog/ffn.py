@@ -123,7 +123,8 @@ EXPERIMENTS = [
                                   "correlations among every seven. Right: the mean seven.",
         },
         expect=(Expect("images", 20000, 20000, "reference_results 12: 20,000 images (data provenance)"),
-                Expect("sevens", 2126, 2126, "reference_results 12: 2,126 sevens (data provenance)")),
+                Expect("sevens", 1900, 2300, "reference_results 12: Colab's file has 2,126 sevens; our stand-in is a random "
+                                               "20,000 of the MNIST training set, so about a tenth of it")),
         params=AboutMnistParams,
     ),
     Experiment(
@@ -202,7 +203,7 @@ EXPERIMENTS = [
         datasets=MNIST,
         figures={
             "training": "Train loss and train accuracy per epoch; the net never sees a seven (its output 7 is "
-                        "never a target). The test curve is the share of the 2,126 sevens called 7.",
+                        "never a target). The test curve is the share of all the sevens called 7.",
             "sevens": "Twelve random sevens titled with the model's guess.",
             "guesses": "Share of the sevens given each label: the model can only answer with digits it knows.",
             "evidence": "The model's softmax evidence for each digit for one seven.",

@@ -191,7 +191,7 @@ def shifted(p: P, ctx) -> Result:
 
 
 def missing7(p: P, ctx) -> Result:
-    """Train on every digit but the sevens (no test split); then show the model all 2,126 sevens."""
+    """Train on every digit but the sevens (no test split); then show the model all the sevens."""
     images, labels = load_mnist(ctx)
     x = mnist.normalize(images)
     others = np.flatnonzero(labels != SEVEN)
