@@ -56,6 +56,11 @@ def sweep_curves(histories: Mapping[Any, Any], key: str, columns: Sequence[str])
     return pd.concat(frames, ignore_index=True)
 
 
+def point_curves(parts: Mapping[str, Any]) -> pd.DataFrame:
+    """Long table (history columns..., run) of a sweep's points, from each point's Result.history."""
+    return pd.concat([part.history.assign(run=run) for run, part in parts.items()], ignore_index=True)
+
+
 def split(x: np.ndarray, y: np.ndarray, test_size: float, seed: int, stratify: bool = False):
     """(x_train, x_test, y_train, y_test) with scikit-learn's train_test_split, as the course splits,
     but seeded."""

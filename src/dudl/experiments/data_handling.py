@@ -21,19 +21,14 @@ from dudl.catalog.data_handling import depth_points, noise_points, oversampling_
 from dudl.checkpoints import load_checkpoint, save_checkpoint
 from dudl.data import fetch, mnist, registry, tabular
 from dudl.data.external import TableUnavailable, read_table
-from dudl.experiments.common import binary_targets, final, qwerties, split, wine_binary
+from dudl.experiments.common import binary_targets, final, point_curves, qwerties, split
 from dudl.experiments.mnist_recipe import load_mnist, log_softmax_net, mnist_data
-from dudl.experiments.training import loaders, predict, sgd, adam, train_run
+from dudl.experiments.training import adam, loaders, predict, sgd, train_run
 from dudl.models.mlp import MLP, count_parameters, mlp
-from dudl.params import grid
 from dudl.results import Result
-from dudl.train import KeepBest, evaluate, accuracy
+from dudl.train import KeepBest, accuracy, fit
 
 P = Mapping[str, Any]
-
-
-def _history(parts: Mapping[str, Result]) -> pd.DataFrame:
-    return pd.concat([part.history.assign(run=run) for run, part in parts.items()], ignore_index=True)
 
 
 def _summary(parts: Mapping[str, Result], runs) -> pd.DataFrame:
@@ -222,11 +217,11 @@ def unbalanced_combine(p: P, ctx, parts: Mapping[str, Result]) -> Result:
         metrics.update({f"acc_bad_{t}": row["acc_bad"], f"acc_good_{t}": row["acc_good"], f"gap_{t}": row["gap"],
                         f"test_acc_{t}": row["final_test_acc"], f"train_bad_{t}": row["train_bad"],
                         f"train_good_{t}": row["train_good"]})
+    histories = point_curves({r: parts[r] for r in runs})
     worst = summary.loc[summary["gap"].idxmax()]
     metrics.update(largest_gap=float(worst["gap"]), largest_gap_threshold=float(worst["threshold"]))
     return Result(metrics=metrics, summary=summary, history=parts[runs[len(runs) // 2]].history,
-                  data={"curves": _history({r: parts[r] for r in runs})[["run", "epoch", "test_acc"]],
-                        "histories": _history({r: parts[r] for r in runs})})
+                  data={"curves": histories[["run", "epoch", "test_acc"]], "histories": histories})
 
 
 # ---------------------------------------------------------------- oversampling and noise augmentation
@@ -289,7 +284,7 @@ def oversampling_combine(p: P, ctx, parts: Mapping[str, Result]) -> Result:
     metrics.update(single_test_acc=float(parts[single].history["test_acc"].iloc[-1]),
                    single_size=int(parts[single].summary["unique"].iloc[0]))
     return Result(metrics=metrics, summary=summary, history=parts[single].history,
-                  data={"curves": _history({r: parts[r] for r in runs})[["run", "epoch", "test_acc"]]})
+                  data={"curves": point_curves({r: parts[r] for r in runs})[["run", "epoch", "test_acc"]]})
 
 
 def noisy_copies(x: np.ndarray, rng: np.random.Generator, noise: float) -> np.ndarray:
@@ -333,7 +328,7 @@ def noise_augmentation_combine(p: P, ctx, parts: Mapping[str, Result]) -> Result
     k = p["examples"]
     originals = mnist.normalize(images[:k])
     return Result(metrics=metrics, summary=summary, history=parts[runs[0]].history,
-                  data={"curves": _history({r: parts[r] for r in runs})[["run", "epoch", "test_acc"]],
+                  data={"curves": point_curves({r: parts[r] for r in runs})[["run", "epoch", "test_acc"]],
                         "originals": originals, "noisy": noisy_copies(originals, ctx.rng("examples"), p["noise"])})
 
 
@@ -432,8 +427,6 @@ def save_the_best(p: P, ctx) -> Result:
     test_idx = order[n_train + n_dev:n_train + n_dev + n_test]
     train_b, dev_b = loaders(ctx, x[train_idx], y[train_idx], x[dev_idx], y[dev_idx], p["batch_size"], "model")
     model = mlp(p["layers"]).to(ctx.device)
-    from dudl.train import fit
-
     keep = KeepBest(metric="test_acc")  # the trainer's held-out column is the devset here
     history = fit(model, train_b, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=p["lr"]),
                   ctx.scale.epochs(p["epochs"]), metric=accuracy, test=dev_b, keep_best=keep,

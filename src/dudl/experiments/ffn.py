@@ -18,7 +18,7 @@ from torch import nn
 
 from dudl.catalog.ffn import breadth_depth_points, optimizer_points
 from dudl.data import mnist
-from dudl.experiments.common import final
+from dudl.experiments.common import final, point_curves
 from dudl.experiments.mnist_recipe import DIGITS, load_mnist, log_softmax_net, mnist_data, train_mnist
 from dudl.experiments.training import loaders, optimizer, predict, sgd
 from dudl.models.mlp import MLP, mlp
@@ -258,10 +258,6 @@ def weight_histograms(p: P, ctx) -> Result:
 # ---------------------------------------------------------------- sweeps, one job per training
 
 
-def _sweep_curves(parts: Mapping[str, Result]) -> pd.DataFrame:
-    return pd.concat([part.history.assign(run=run) for run, part in parts.items()], ignore_index=True)
-
-
 def optimizers_point(p: P, ctx, run: str) -> Result:
     """One optimizer at one learning rate, 100 epochs, CrossEntropyLoss; the mean test accuracy of the last 10."""
     name, tag = run.split("_lr")
@@ -284,7 +280,7 @@ def optimizers_combine(p: P, ctx, parts: Mapping[str, Result]) -> Result:
         metrics[f"best_test_acc_{name}"] = float(best["last_test_acc"])
     best = summary.loc[summary["last_test_acc"].idxmax(), "run"]
     return Result(metrics={**metrics, "best_run_test_acc": float(summary["last_test_acc"].max())}, summary=summary,
-                  history=parts[best].history, data={"curves": _sweep_curves({r: parts[r] for r in runs})})
+                  history=parts[best].history, data={"curves": point_curves({r: parts[r] for r in runs})})
 
 
 def breadth_depth_point(p: P, ctx, run: str) -> Result:
@@ -311,4 +307,4 @@ def breadth_depth_combine(p: P, ctx, parts: Mapping[str, Result]) -> Result:
                  "r_units_test_acc": float(np.corrcoef(summary["units"], summary["test_acc"])[0, 1]),
                  **{f"mean_test_acc_{k}_hidden": float(v) for k, v in by_depth.items()}},
         summary=summary, history=parts[summary.loc[summary["test_acc"].idxmax(), "run"]].history,
-        data={"curves": _sweep_curves({r: parts[r] for r in runs})})
+        data={"curves": point_curves({r: parts[r] for r in runs})})
