@@ -4,7 +4,8 @@
     python tools/measure_times.py benchmarks 0.1      # after `snakemake --profile profiles/quick`
 
 Each experiment's time is the job-seconds of its run (or gather) job plus its sweep-point jobs, i.e. about what
-it takes alone on one core of this 2-core machine. Rows of the given scale are replaced; the others are kept.
+it takes alone on one core of this 2-core machine. Only the measured experiments' rows of the given scale are replaced; every other row is kept, so a run of a
+few experiments (snakemake <targets>) updates just those.
 `dudl list` reads the file; dudl.resources interpolates between measured scales.
 """
 
@@ -38,18 +39,20 @@ def measure(bench: Path) -> dict[str, float]:
 
 def main(bench: str, scale: str) -> None:
     scale_value = float(scale)
+    measured = measure(Path(bench))
     rows = []
     if CPU_TIMES.exists():
         with open(CPU_TIMES, newline="") as fh:
-            rows = [r for r in csv.DictReader(l for l in fh if not l.startswith("#")) if float(r["scale"]) != scale_value]
-    rows += [{"experiment": k, "scale": f"{scale_value:g}", "seconds": v} for k, v in measure(Path(bench)).items()]
+            rows = [r for r in csv.DictReader(l for l in fh if not l.startswith("#"))
+                    if not (float(r["scale"]) == scale_value and r["experiment"] in measured)]
+    rows += [{"experiment": k, "scale": f"{scale_value:g}", "seconds": v} for k, v in measured.items()]
     rows.sort(key=lambda r: (r["experiment"], -float(r["scale"])))
     with open(CPU_TIMES, "w", newline="") as fh:
         fh.write(HEADER)
         writer = csv.DictWriter(fh, fieldnames=["experiment", "scale", "seconds"])
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {CPU_TIMES} ({len(rows)} rows)")
+    print(f"wrote {CPU_TIMES} ({len(rows)} rows; {len(measured)} measured at scale {scale_value:g})")
 
 
 if __name__ == "__main__":

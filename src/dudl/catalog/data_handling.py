@@ -216,7 +216,8 @@ EXPERIMENTS = [
         },
         curves=("test_acc",), curves_by="run", history=CURVES, points=oversampling_points,
         expect=(Expect("single_test_acc", 90, 95.5, "catalog: N=5000 about 92-94%"),
-                Expect("leak_gain_smallest", 0, 20, "catalog: doubled data inflate the devset accuracy at small N")),
+                Expect("leak_gain_smallest", 0, 100, "catalog: doubled data inflate the devset accuracy at "
+                                                            "small N (a gain above 0; the catalog gives no size)")),
         params=OversamplingParams, cpu_minutes=6.0,
     ),
     Experiment(
