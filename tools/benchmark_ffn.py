@@ -10,7 +10,10 @@ Both loops train the same model from the same initial weights on the same 18,000
   notebooks write it;
 - ours: dudl.train.fit over dudl.train.Batches (one shuffled index per epoch, slices of the in-memory tensors;
   per-batch numbers stay tensors until the epoch ends).
-Not a test: timings depend on the machine. It prints each time and the ratio course/ours.
+Not a test: timings depend on the machine. It prints each time and the ratio course/ours, and a floor: the
+same training's matrix products alone (forward and backward, nothing else: no activations, loss, optimizer or
+bookkeeping), timed in the same run. course/floor is the most any fp32 loop on this many threads could gain;
+where it is near course/ours, the loop is arithmetic-bound and no loop overhead is left to remove.
 """
 
 from __future__ import annotations
@@ -62,18 +65,51 @@ def our_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int) ->
     return float(history["test_acc"][-1])
 
 
+@torch.no_grad()
+def matmul_floor(model, x_train, y_train, x_test, y_test, epochs: int, seed: int) -> float:
+    """The training's matrix products only: per batch h_i @ W_i^T forward, then dW_i = g^T h_i and (but for the
+    first layer, whose input needs no gradient) g @ W_i backward; per epoch one forward of the test set."""
+    weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
+    n = len(x_train) // 32
+    for _ in range(epochs):
+        for i in range(n):
+            h, inputs = x_train[i * 32:(i + 1) * 32], []
+            for w in weights:
+                inputs.append(h)
+                h = h @ w.T
+            g = h
+            for j in range(len(weights) - 1, -1, -1):
+                g.T @ inputs[j]
+                if j:
+                    g = g @ weights[j]
+        h = x_test
+        for w in weights:
+            h = h @ w.T
+    return float("nan")
+
+
+def warm_up(data) -> None:
+    """One untimed epoch of each loop first: a process's first training pays one-off costs (the allocator's
+    first large blocks, library set-up) that would otherwise land on whichever loop happens to run first."""
+    for loop in (course_loop, our_loop, matmul_floor):
+        torch.manual_seed(0)
+        loop(MLP(mnist.PIXELS, 250, 3, mnist.CLASSES), *data, 1, seed=0)
+
+
 def side_by_side(name: str, builds, data, epochs: int) -> float:
-    times = {"course": 0.0, "ours": 0.0}
+    times = {"course": 0.0, "ours": 0.0, "floor": 0.0}
     for i, build in enumerate(builds):
-        for label, loop in (("course", course_loop), ("ours", our_loop)):
+        for label, loop in (("course", course_loop), ("ours", our_loop), ("floor", matmul_floor)):
             torch.manual_seed(i)
             model = build()
             start = time.perf_counter()
-            acc = loop(model, *data, epochs, seed=i)
+            result = loop(model, *data, epochs, seed=i)
             times[label] += time.perf_counter() - start
+            acc = result if label == "ours" else acc if label == "floor" else None
         print(f"  {name} model {i + 1}/{len(builds)}: last test acc (ours) {acc:.1f}%", flush=True)
     ratio = times["course"] / times["ours"]
-    print(f"{name}: course-style {times['course']:.1f} s, ours {times['ours']:.1f} s, ratio {ratio:.2f}x")
+    print(f"{name}: course-style {times['course']:.1f} s, ours {times['ours']:.1f} s, matmuls alone "
+          f"{times['floor']:.1f} s; ratio {ratio:.2f}x (at most {times['course'] / times['floor']:.2f}x: the floor)")
     return ratio
 
 
@@ -90,6 +126,7 @@ def main() -> None:
     data = [torch.tensor(a) for a in (split.x_train, split.y_train, split.x_test, split.y_test)]
     sweep_epochs = args.sweep_epochs or args.epochs
     print(f"FFN {args.epochs} epochs, breadth x depth {sweep_epochs} epochs per net, {args.threads} thread(s)")
+    warm_up(data)
     ffn = side_by_side("FFN on MNIST", [lambda: mlp([784, 64, 32, 32, 10])], data, args.epochs)
     builds = [lambda L=L, U=U: MLP(784, U, L, 10) for L in (1, 2, 3) for U in (50, 100, 150, 200, 250)]
     sweep = side_by_side("breadth x depth (15 models)", builds, data, sweep_epochs)
