@@ -36,6 +36,7 @@ SECTIONS: dict[str, str] = {
     "measure_performance": "measurePerformance",
     "ffn_milestone": "FFNmilestone",
     "data_handling": "data",
+    "weights": "weights",
 }
 
 
@@ -145,11 +146,11 @@ def point_label(value: Any) -> str:
 
 def _load() -> list[Experiment]:
     from dudl.catalog import (ann, data_handling, ffn, ffn_milestone, gradient_descent, math, measure_performance,
-                              metaparams, overfitting, regularization)
+                              metaparams, overfitting, regularization, weights)
 
     found = []
     for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn, ffn_milestone,
-                   data_handling, measure_performance):
+                   data_handling, measure_performance, weights):
         found += module.EXPERIMENTS
     return found
 

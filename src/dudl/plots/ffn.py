@@ -131,16 +131,10 @@ def optimizers(result: Result, p: Mapping[str, Any]):
     fig_curves, axes = style.figure(ncols=len(names), width=4.2, height=3.8, sharey=True)
     for ax, name in zip(axes, names):
         sns.lineplot(data=curves[curves["optimizer"] == name], x="epoch", y="test_acc", hue="lr",
-                     palette=style.SEQUENTIAL, hue_norm=_log_norm(summary["lr"]), ax=ax, legend="full")
+                     palette=style.SEQUENTIAL, hue_norm=style.log_norm(summary["lr"]), ax=ax, legend="full")
         ax.set(title=name, xlabel="Epoch", ylabel="Test accuracy (%)")
         ax.legend(title="lr", labels=[f"{v:.2g}" for v in sorted(summary["lr"].unique())], fontsize=7)
     return {"accuracy_by_lr": fig, "curves": fig_curves}
-
-
-def _log_norm(values: pd.Series):
-    from matplotlib.colors import LogNorm
-
-    return LogNorm(float(values.min()), float(values.max()))
 
 
 def breadth_depth(result: Result, p: Mapping[str, Any]):

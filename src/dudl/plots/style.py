@@ -58,6 +58,13 @@ def save(fig, path: Path) -> Path:
         plt.close(fig)
 
 
+def log_norm(values: pd.Series):
+    """A colour norm on a log scale over these values (hue for learning rates, standard deviations ...)."""
+    from matplotlib.colors import LogNorm
+
+    return LogNorm(float(values.min()), float(values.max()))
+
+
 def note(fig, text: str) -> None:
     """A small grey footnote: where we deviate from the course's code, and why."""
     fig.text(0.01, 0.005, text, fontsize=7, color="0.35", ha="left", va="bottom", wrap=True)
