@@ -70,6 +70,33 @@ class Batches:
         return self
 
 
+class RandomBatches:
+    """`steps` minibatches per pass, each `batch_size` rows drawn at random *with replacement* (the course's
+    autoencoders: `np.random.choice(N, size=32)` every iteration, so an "epoch" there is one such batch).
+    Yields the rows of x only, or (x, y) rows when y is given."""
+
+    def __init__(self, x: torch.Tensor, batch_size: int, steps: int, generator: torch.Generator | None = None,
+                 y: torch.Tensor | None = None):
+        if y is not None and len(x) != len(y):
+            raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+        if batch_size < 1 or steps < 1:
+            raise ValueError(f"batch_size and steps must be at least 1 (got {batch_size}, {steps})")
+        self.x, self.y, self.batch_size, self.steps, self.generator = x, y, batch_size, steps, generator
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __iter__(self) -> Iterator[Any]:
+        for _ in range(self.steps):
+            rows = torch.randint(len(self.x), (self.batch_size,), generator=self.generator).to(self.x.device)
+            yield self.x[rows] if self.y is None else (self.x[rows], self.y[rows])
+
+    def to(self, device: torch.device) -> "RandomBatches":
+        self.x = self.x.to(device)
+        self.y = None if self.y is None else self.y.to(device)
+        return self
+
+
 def tensors(x: np.ndarray, y: np.ndarray, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     return torch.as_tensor(x).to(device), torch.as_tensor(y).to(device)
 

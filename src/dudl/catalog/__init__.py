@@ -37,6 +37,7 @@ SECTIONS: dict[str, str] = {
     "ffn_milestone": "FFNmilestone",
     "data_handling": "data",
     "weights": "weights",
+    "autoencoders": "autoencoders",
 }
 
 
@@ -146,11 +147,11 @@ def point_label(value: Any) -> str:
 
 def _load() -> list[Experiment]:
     from dudl.catalog import (ann, data_handling, ffn, ffn_milestone, gradient_descent, math, measure_performance,
-                              metaparams, overfitting, regularization, weights)
+                              metaparams, overfitting, regularization, weights, autoencoders)
 
     found = []
     for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn, ffn_milestone,
-                   data_handling, measure_performance, weights):
+                   data_handling, measure_performance, weights, autoencoders):
         found += module.EXPERIMENTS
     return found
 

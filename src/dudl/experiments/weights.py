@@ -402,6 +402,7 @@ def weight_changes(p: P, ctx) -> Result:
     r = float(np.corrcoef(z_change, z_acc)[0, 1]) if len(d_acc) > 1 else float("nan")
     return Result(
         metrics={**final(history), "change_first_over_last": float(change[0] / change[-1]),
+                 "peak_change_epoch": int(change.argmax()) + 1, "change_peak_over_last": float(change.max() / change[-1]),
                  **{f"final_cond_{n}": float(frame[f"cond_{n}"].iloc[-1]) for n in LAYER_NAMES},
                  "r_change_accuracy": r},
         summary=frame,
