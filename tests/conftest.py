@@ -31,10 +31,11 @@ def copy_config(root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def project(tmp_path_factory) -> Path:
-    """A scratch project root with iris and (when a mirror is configured) wine quality, MNIST and heart disease prepared."""
+    """A scratch project root with iris and (when a mirror is configured) wine quality, MNIST, heart disease and
+    the style images prepared."""
     root = copy_config(tmp_path_factory.mktemp("project"))
     params = P.load(root)
-    for key in ("iris", "wine_quality", "mnist", "heart_disease"):
+    for key in ("iris", "wine_quality", "mnist", "heart_disease", "style_images"):
         ds = registry.get(key)
         try:
             fetch.fetch(ds, root, fetch.mirror_roots(), upstream=False, log=lambda m: None)

@@ -6,6 +6,7 @@ import pytest
 import torch
 from sklearn.metrics import recall_score
 
+from archives import use_tiny_cifar10
 from conftest import run_experiment
 from dudl.checkpoints import load_checkpoint, save_checkpoint
 from dudl.experiments import data_handling as D
@@ -117,56 +118,13 @@ def test_save_the_best_keeps_the_best_devset_epoch(project):
     assert (project / "results" / "data_handling" / "save_the_best" / "best.pt").exists()
 
 
-def _tiny_cifar10(folder, per_batch: int = 4):
-    """A cifar-10-python.tar.gz in the upstream layout (cifar-10-batches-py/ with five pickled train batches,
-    a test batch and batches.meta), a few images each; returns (archive, {member: md5})."""
-    import hashlib
-    import pickle
-    import tarfile
-
-    inner = folder / "cifar-10-batches-py"
-    inner.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-    for name in names:
-        batch = {"batch_label": name, "labels": rng.integers(0, 10, per_batch).tolist(),
-                 "data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
-                 "filenames": [f"{name}_{i}.png" for i in range(per_batch)]}
-        (inner / name).write_bytes(pickle.dumps(batch, protocol=2))
-    labels = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-    (inner / "batches.meta").write_bytes(pickle.dumps({"label_names": labels, "num_vis": 3072}, protocol=2))
-    md5 = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in inner.iterdir()}
-    archive = folder / "cifar-10-python.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(inner, arcname="cifar-10-batches-py")
-    md5["archive"] = hashlib.md5(archive.read_bytes()).hexdigest()
-    return archive, md5
-
-
 def test_data2colab_opens_cifar10_through_torchvision_from_the_data_layer(project, tmp_path, monkeypatch):
     """CIFAR-10 has no offline copy: a tiny archive in the exact upstream format goes through the real path
     (the data layer fetches it from a mirror, torchvision's CIFAR10(download=True) verifies and unpacks it);
     only the checksums, which belong to the real 170 MB files, are swapped for the tiny files' own."""
-    import dataclasses
     import shutil
 
-    from torchvision.datasets import CIFAR10
-
-    from dudl.data import registry
-
-    archive, md5 = _tiny_cifar10(tmp_path / "made")
-    mirror = tmp_path / "mirror" / "cifar10"
-    mirror.mkdir(parents=True)
-    shutil.copy(archive, mirror / archive.name)
-    real = registry.get("cifar10")
-    tiny = dataclasses.replace(real, files=(dataclasses.replace(real.files[0], checksums=(f"md5:{md5['archive']}",)),))
-    get = registry.get
-    monkeypatch.setattr(registry, "get", lambda key: tiny if key == "cifar10" else get(key))
-    monkeypatch.setenv("DUDL_MIRROR", str(tmp_path / "mirror"))
-    monkeypatch.setattr(CIFAR10, "tgz_md5", md5["archive"])
-    monkeypatch.setattr(CIFAR10, "train_list", [[f"data_batch_{i}", md5[f"data_batch_{i}"]] for i in range(1, 6)])
-    monkeypatch.setattr(CIFAR10, "test_list", [["test_batch", md5["test_batch"]]])
-    monkeypatch.setattr(CIFAR10, "meta", {**CIFAR10.meta, "md5": md5["batches.meta"]})
+    use_tiny_cifar10(tmp_path, monkeypatch)
     shutil.rmtree(project / "data" / "raw" / "cifar10", ignore_errors=True)
     try:
         r = run_experiment(project, "data_handling/data2colab")

@@ -38,6 +38,7 @@ SECTIONS: dict[str, str] = {
     "data_handling": "data",
     "weights": "weights",
     "autoencoders": "autoencoders",
+    "convolution": "convolution",
 }
 
 
@@ -147,11 +148,12 @@ def point_label(value: Any) -> str:
 
 def _load() -> list[Experiment]:
     from dudl.catalog import (ann, data_handling, ffn, ffn_milestone, gradient_descent, math, measure_performance,
-                              metaparams, overfitting, regularization, weights, autoencoders)
+                              metaparams, overfitting, regularization, weights, autoencoders,
+                              convolution)
 
     found = []
     for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn, ffn_milestone,
-                   data_handling, measure_performance, weights, autoencoders):
+                   data_handling, measure_performance, weights, autoencoders, convolution):
         found += module.EXPERIMENTS
     return found
 

@@ -1,7 +1,8 @@
-"""A user's own table (CSV or spreadsheet) named by a param: a URL or a local path, copied once into
-data/raw/external/ (atomically, so a broken download never leaves half a file) and read with pandas.
+"""A file named by a param (a user's own CSV or spreadsheet, a photo from the web): a URL or a local path,
+copied once into data/raw/external/ (atomically, so a broken download never leaves half a file); tables are
+read with pandas.
 
-Unlike the registered datasets there is no checksum to verify against: the table is whatever the user names.
+Unlike the registered datasets there is no checksum to verify against: the file is whatever the param names.
 """
 
 from __future__ import annotations
@@ -19,30 +20,30 @@ EXTERNAL = RAW / "external"
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
-class TableUnavailable(RuntimeError):
-    """The table cannot be had (offline, missing file); the message says why and how to provide it."""
+class Unavailable(RuntimeError):
+    """The file cannot be had (offline, missing file); the message says why and how to provide it."""
 
 
 def local_copy(location: str, root: Path = Path(".")) -> Path:
-    """Where the table lives under data/raw/external/, copying or downloading it there first if needed."""
+    """Where the file lives under data/raw/external/, copying or downloading it there first if needed."""
     is_url = urllib.parse.urlparse(location).scheme in ("http", "https", "ftp", "file")
     name = Path(urllib.parse.urlparse(location).path).name if is_url else Path(location).name
     if not name:
-        raise TableUnavailable(f"cannot name a local copy of {location!r}: it does not end in a file name")
+        raise Unavailable(f"cannot name a local copy of {location!r}: it does not end in a file name")
     target = root / EXTERNAL / name
     if target.exists():
         return target
     source = location if is_url or Path(location).is_absolute() else str(root / location)
     if is_url and not fetch.upstream_allowed():
-        raise TableUnavailable(f"{location} is not here and downloads are disabled ({fetch.OFFLINE_ENV}); "
+        raise Unavailable(f"{location} is not here and downloads are disabled ({fetch.OFFLINE_ENV}); "
                                f"put the file at {target}")
     if is_url and not location.startswith("file:") and not fetch.host_reachable(location):
-        raise TableUnavailable(f"{location} cannot be reached (offline?); put the file at {target}")
+        raise Unavailable(f"{location} cannot be reached (offline?); put the file at {target}")
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         atomic_write(target, lambda tmp: fetch._copy_or_download(source, tmp))
     except OSError as exc:  # urllib's URLError is an OSError
-        raise TableUnavailable(f"cannot copy {location}: {exc}; put the file at {target}") from exc
+        raise Unavailable(f"cannot copy {location}: {exc}; put the file at {target}") from exc
     return target
 
 

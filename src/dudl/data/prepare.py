@@ -115,6 +115,19 @@ def prepare_style_images(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
     return {"starry_night.npy": lambda path: np.save(path, image, allow_pickle=False)}
 
 
+def prepare_cifar10(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
+    """torchvision's own CIFAR10 class opens the fetched archive (download=True finds it verified in place and only
+    checks and unpacks it); its arrays are stored as npz, images uint8 [N, 32, 32, 3], with the class names."""
+    from torchvision.datasets import CIFAR10
+
+    writers = {}
+    for name, train in (("train.npz", True), ("test.npz", False)):
+        data = CIFAR10(str(raw), train=train, download=True)
+        writers[name] = _npz(images=data.data, labels=np.asarray(data.targets, dtype=np.int64),
+                             classes=np.asarray(data.classes))
+    return writers
+
+
 PREPARERS: dict[str, Callable[[Path, Mapping[str, Any]], dict[str, Writer]]] = {
     "mnist": prepare_mnist,
     "fashion_mnist": prepare_fashion_mnist,
@@ -123,6 +136,7 @@ PREPARERS: dict[str, Callable[[Path, Mapping[str, Any]], dict[str, Writer]]] = {
     "iris": prepare_iris,
     "text": prepare_text,
     "style_images": prepare_style_images,
+    "cifar10": prepare_cifar10,
 }
 
 

@@ -20,7 +20,7 @@ from torch import nn
 from dudl.catalog.data_handling import depth_points, noise_points, oversampling_points, unbalanced_points
 from dudl.checkpoints import load_checkpoint, save_checkpoint
 from dudl.data import fetch, mnist, registry, tabular
-from dudl.data.external import TableUnavailable, read_table
+from dudl.data.external import Unavailable, read_table
 from dudl.experiments.common import binary_targets, final, point_curves, qwerties, split
 from dudl.experiments.mnist_recipe import load_mnist, log_softmax_net, mnist_data
 from dudl.experiments.training import adam, loaders, predict, sgd, train_run
@@ -73,11 +73,11 @@ def dataset_loader(p: P, ctx) -> Result:
 
 def cifar10_info(ctx, examples: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """CIFAR-10 through torchvision, its archive fetched by the data layer (mirror, then upstream). Raises
-    TableUnavailable with the reason when the archive cannot be had."""
+    Unavailable with the reason when the archive cannot be had."""
     dataset = registry.get("cifar10")
     why = fetch.unavailable_reason(dataset, ctx.root, fetch.mirror_roots())
     if why:
-        raise TableUnavailable(why)
+        raise Unavailable(why)
     from torchvision.datasets import CIFAR10
 
     fetch.fetch(dataset, ctx.root, fetch.mirror_roots())
@@ -102,7 +102,7 @@ def data2colab(p: P, ctx) -> Result:
         metrics.update(table_rows=int(len(table)), table_columns=int(table.shape[1]))
         rows.append({"source": p["table"], "status": "read", "shape": f"{table.shape[0]} x {table.shape[1]}",
                      "reason": f"local copy {path}"})
-    except (TableUnavailable, ValueError, ImportError) as exc:  # ValueError/ImportError: pandas cannot parse it
+    except (Unavailable, ValueError, ImportError) as exc:  # ValueError/ImportError: pandas cannot parse it
         rows.append({"source": p["table"], "status": "skipped", "shape": "", "reason": str(exc)})
     if p["cifar10"]:
         try:
@@ -111,7 +111,7 @@ def data2colab(p: P, ctx) -> Result:
             data.update(cifar)
             rows.append({"source": "torchvision CIFAR10", "status": "read",
                          "shape": f"{info['cifar10_train']} + {info['cifar10_test']} images", "reason": ""})
-        except (TableUnavailable, fetch.FetchError, RuntimeError) as exc:
+        except (Unavailable, fetch.FetchError, RuntimeError) as exc:
             rows.append({"source": "torchvision CIFAR10", "status": "skipped", "shape": "", "reason": str(exc)})
     summary = pd.DataFrame(rows, columns=["source", "status", "shape", "reason"])
     metrics.update(sources_tried=len(rows), sources_read=int((summary["status"] == "read").sum()),
