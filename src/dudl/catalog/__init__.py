@@ -39,6 +39,7 @@ SECTIONS: dict[str, str] = {
     "weights": "weights",
     "autoencoders": "autoencoders",
     "convolution": "convolution",
+    "gpu": "GPU",
 }
 
 
@@ -149,11 +150,12 @@ def point_label(value: Any) -> str:
 def _load() -> list[Experiment]:
     from dudl.catalog import (ann, data_handling, ffn, ffn_milestone, gradient_descent, math, measure_performance,
                               metaparams, overfitting, regularization, weights, autoencoders,
-                              convolution)
+                              convolution, gpu)
 
     found = []
     for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn, ffn_milestone,
-                   data_handling, measure_performance, weights, autoencoders, convolution):
+                   data_handling, measure_performance, weights, autoencoders, convolution,
+                   gpu):
         found += module.EXPERIMENTS
     return found
 

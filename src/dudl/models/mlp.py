@@ -52,21 +52,27 @@ def mlp(sizes: Sequence[int], hidden: str = "relu", output: str | None = None, d
 
 class MLP(nn.Module):
     """The course's class-style model with a ModuleDict of layers (ANN_breadthVsDepth): input layer, n_layers
-    hidden layers of n_units, output layer; ReLU between."""
+    hidden layers of n_units, output layer; ReLU between. GPU_CodeChallenge2GPU's version has no ReLU after the
+    input layer (input_relu=False) and a log_softmax output (output="logsoftmax")."""
 
-    def __init__(self, n_in: int, n_units: int, n_layers: int, n_out: int):
+    def __init__(self, n_in: int, n_units: int, n_layers: int, n_out: int, input_relu: bool = True,
+                 output: str | None = None):
         super().__init__()
         self.n_layers = n_layers  # the course's notebook sets this to nUnits by mistake (catalog 1.4)
+        self.input_relu = input_relu
+        self.output = activation(output)
         self.layers = nn.ModuleDict({"input": nn.Linear(n_in, n_units)})
         for i in range(n_layers):
             self.layers[f"hidden{i}"] = nn.Linear(n_units, n_units)
         self.layers["output"] = nn.Linear(n_units, n_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.relu(self.layers["input"](x))
+        x = self.layers["input"](x)
+        if self.input_relu:
+            x = torch.relu(x)
         for i in range(self.n_layers):
             x = torch.relu(self.layers[f"hidden{i}"](x))
-        return self.layers["output"](x)
+        return self.output(self.layers["output"](x))
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
