@@ -9,6 +9,7 @@ S = "autoencoders"
 MNIST = ("mnist",)
 RANDOM = ("The course's 20,000 MNIST digits divided by their max; every iteration is one batch of 32 drawn at "
           "random with replacement (the course calls these iterations epochs); MSELoss, Adam lr .001.")
+MEM_MB = 3000  # measured at scale 1.0: up to 2.6 GB (torch's CUDA build alone takes 0.8 GB)
 PASSES = ("The course's 20,000 MNIST digits divided by their max, in shuffled passes of 625 batches of 32; "
           "MSELoss, Adam lr .001.")
 
@@ -101,7 +102,7 @@ EXPERIMENTS = [
                         "against the clean digit.",
         },
         expect=(Expect("final_loss", 0.005, 0.025, "catalog: final MSE about 0.01-0.02"),),
-        history=("train_loss",), params=DenoisingParams, summary=False, cpu_minutes=1.5,
+        history=("train_loss",), params=DenoisingParams, summary=False, cpu_minutes=1.5, mem_mb=MEM_MB,
     ),
     Experiment(
         S, "n_units", ("autoenc_codeChallenge_Nunits",), "CodeChallenge: how many units?", datasets=MNIST,
@@ -116,7 +117,7 @@ EXPERIMENTS = [
                 Expect("mean_loss_large", 0.004, 0.02, "catalog: about 0.01 for E >= 200 and B >= 30"),
                 Expect("r_loss_encoder_units", -1, -0.3, "catalog: loss falls as E grows"),
                 Expect("r_loss_bottleneck_units", -1, -0.3, "catalog: loss falls as B grows")),
-        params=UnitsParams, cpu_minutes=12.0,
+        params=UnitsParams, cpu_minutes=12.0, mem_mb=MEM_MB,
     ),
     Experiment(
         S, "latent_code", ("autoenc_MNISTlatentCode",), "The latent code of MNIST", datasets=MNIST,
@@ -133,7 +134,7 @@ EXPERIMENTS = [
             "example": "One digit as an image, as its 784 pixel values, and as its 15 code values.",
         },
         expect=(Expect("final_loss", 0.01, 0.025, "reference_results 25: final MSE about 0.015-0.02 (15-unit code)"),),
-        history=("train_loss",), params=LatentCodeParams, summary=True, cpu_minutes=1.5,
+        history=("train_loss",), params=LatentCodeParams, summary=True, cpu_minutes=1.5, mem_mb=MEM_MB,
     ),
     Experiment(
         S, "occlusion", ("autoenc_occlusion",), "AEs for occlusions", datasets=MNIST,
@@ -150,7 +151,7 @@ EXPERIMENTS = [
         expect=(Expect("final_loss", 0.005, 0.025, "catalog: final loss about 0.01-0.02"),
                 Expect("mean_r_clean", 0.75, 0.99, "catalog: correlations about 0.8-0.95"),
                 Expect("mean_r_occluded", 0.7, 0.97, "catalog: correlations about 0.8-0.95, occluded slightly lower")),
-        history=("train_loss",), params=OcclusionParams, cpu_minutes=1.0,
+        history=("train_loss",), params=OcclusionParams, cpu_minutes=1.0, mem_mb=MEM_MB,
     ),
     Experiment(
         S, "tied_weights", ("autoenc_tiedWeights",), "Autoencoder with tied weights", datasets=MNIST,
@@ -162,6 +163,6 @@ EXPERIMENTS = [
             "denoised": "Ten digits clean, noisy and the tied autoencoder's output for the noisy input.",
         },
         expect=(Expect("final_loss", 0.012, 0.04, "catalog: final loss about 0.02-0.03, a bit worse than untied"),),
-        history=("train_loss",), params=TiedParams, summary=False, cpu_minutes=1.0,
+        history=("train_loss",), params=TiedParams, summary=False, cpu_minutes=1.0, mem_mb=MEM_MB,
     ),
 ]
