@@ -126,7 +126,7 @@ EXPERIMENTS = [
                      "size an nn.Conv2d with those parameters really gives, height and width.",
         },
         expect=(Expect("cases_matching", 6, 6, "catalog: every answer gives its target size (exact)"),
-                Expect("worked_width", 84, 84, "catalog: Expected size [1 252 84] (exact)")),
+                Expect("worked_example_width", 84, 84, "catalog: Expected size [1 252 84] (exact)")),
         params=OutputSizeParams,
     ),
     Experiment(

@@ -136,10 +136,9 @@ def output_size(p: P, ctx) -> Result:
                & (summary["expected_width"] == summary["empirical_width"])
                & (summary["empirical_height"] == summary["target_height"])
                & (summary["empirical_width"] == summary["target_width"]))
-    worked = summary.iloc[0]
-    return Result(metrics={"cases": int(len(summary)), "cases_matching": int(matches.sum()),
-                           "worked_height": int(worked["empirical_height"]),
-                           "worked_width": int(worked["empirical_width"])},
+    # by name: the cases' order is not kept (Snakemake hands params over as JSON with sorted keys)
+    sizes = {f"{r['case']}_{dim}": int(r[f"empirical_{dim}"]) for r in rows for dim in ("height", "width")}
+    return Result(metrics={"cases": int(len(summary)), "cases_matching": int(matches.sum()), **sizes},
                   summary=summary.assign(matches=matches))
 
 
