@@ -76,7 +76,7 @@ def test_params_is_a_dependency_of_every_experiment_and_stacked_only_of_those_im
     users = {e.section for e in catalog.EXPERIMENTS if "src/dudl/models/stacked.py" in names(e.run_code())}
     importers = {s for s in SECTIONS
                  if "dudl.models.stacked" in (ROOT / "src/dudl/experiments" / f"{s}.py").read_text()}
-    assert users == importers == {"ann"}
+    assert users == importers == {"ann", "weights"}
 
 
 def test_numpy_only_experiments_do_not_depend_on_the_trainer_or_models():

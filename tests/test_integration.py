@@ -32,11 +32,13 @@ CHANGED = "ann.classify_qwerties.lr"
 DVC_EXPERIMENTS = ["math/argmin", "gradient_descent/gd_1d", "ann/classify_qwerties", "overfitting/train_devset_test",
                    "regularization/dropout_in_pytorch", "metaparams/intro2winedata", "measure_performance/aprf",
                    "ffn_milestone/heart_disease", "ffn/about_mnist", "data_handling/dataset_loader",
-                   "weights/matrix_sizes", "autoencoders/tied_weights", "convolution/output_size", "gpu/implement"]
+                   "weights/matrix_sizes", "autoencoders/tied_weights", "convolution/output_size", "gpu/implement",
+                   "cnn/gauss_class"]
 DVC_STAGES = {catalog.get(i).stage_name for i in DVC_EXPERIMENTS}
-# (module, the experiments that import it): a change to params.py reruns them all, to stacked.py only ann's.
+# (module, the experiments that import it): a change to params.py reruns them all, to stacked.py only those of
+# the two sections that train stacked models.
 CODE_CHANGES = [("src/dudl/params.py", lambda e: True),
-                ("src/dudl/models/stacked.py", lambda e: e.section == "ann")]
+                ("src/dudl/models/stacked.py", lambda e: e.section in {"ann", "weights"})]
 
 if not Path(MIRROR).is_dir():
     pytest.skip(f"integration tests need the dataset mirror ({MIRROR}); set DUDL_MIRROR", allow_module_level=True)

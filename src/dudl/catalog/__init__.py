@@ -40,6 +40,7 @@ SECTIONS: dict[str, str] = {
     "autoencoders": "autoencoders",
     "convolution": "convolution",
     "gpu": "GPU",
+    "cnn": "CNN",
 }
 
 
@@ -150,12 +151,12 @@ def point_label(value: Any) -> str:
 def _load() -> list[Experiment]:
     from dudl.catalog import (ann, data_handling, ffn, ffn_milestone, gradient_descent, math, measure_performance,
                               metaparams, overfitting, regularization, weights, autoencoders,
-                              convolution, gpu)
+                              convolution, gpu, cnn)
 
     found = []
     for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn, ffn_milestone,
                    data_handling, measure_performance, weights, autoencoders, convolution,
-                   gpu):
+                   gpu, cnn):
         found += module.EXPERIMENTS
     return found
 

@@ -1,0 +1,45 @@
+"""The CNN section's Gaussian-blob images: 91 x 91 on a grid linspace(-4, 4, 91), plus white noise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIZE = 91
+EXTENT = 4.0
+
+
+def grid(size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
+    x = np.linspace(-EXTENT, EXTENT, size)
+    return np.meshgrid(x, x)
+
+
+def two_widths(rng: np.random.Generator, per_class: int, widths=(1.8, 2.4), offset: float = 2.0,
+               noise: float = 0.2, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """GaussClass: images [2N, 1, size, size] float32, labels [2N, 1] (0: the narrow width, 1: the wide one,
+    alternating); each blob exp(-r^2 / (2 w^2)) at a centre offset * N(0, 1) per axis, + N(0, 1) * noise."""
+    xx, yy = grid(size)
+    n = 2 * per_class
+    images = np.empty((n, 1, size, size), dtype=np.float32)
+    labels = (np.arange(n) % 2).astype(np.float32)[:, None]
+    for i in range(n):
+        cx, cy = offset * rng.standard_normal(2)
+        width = widths[i % 2]
+        blob = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * width ** 2))
+        images[i, 0] = blob + rng.standard_normal((size, size)) * noise
+    return images, labels
+
+
+def located(rng: np.random.Generator, n: int, width_range=(5.0, 15.0), noise: float = 0.1,
+            size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """findGauss: images [n, 1, size, size] and targets [n, 3] = (centre x, centre y, width) of exp(-r^2 / w),
+    the centre (max(x) / 2) * N(0, 1) per axis and w ~ U(5, 15), + N(0, 1) * noise."""
+    xx, yy = grid(size)
+    images = np.empty((n, 1, size, size), dtype=np.float32)
+    targets = np.empty((n, 3), dtype=np.float32)
+    low, high = width_range
+    for i in range(n):
+        cx, cy = EXTENT / 2 * rng.standard_normal(2)
+        width = rng.random() * (high - low) + low
+        images[i, 0] = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / width) + rng.standard_normal((size, size)) * noise
+        targets[i] = (cx, cy, width)
+    return images, targets

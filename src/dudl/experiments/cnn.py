@@ -1,0 +1,101 @@
+"""Section cnn: CNNs on the course's MNIST (as 1 x 28 x 28 images) and on Gaussian blobs."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+from torch import nn
+
+from dudl.data import gaussians, mnist
+from dudl.experiments.common import final, split
+from dudl.experiments.mnist_recipe import load_mnist, mnist_data
+from dudl.experiments.training import adam, predict, train_run
+from dudl.models.cnn import gauss_net, mnist_cnn
+from dudl.results import Result
+from dudl.train import accuracy
+
+P = Mapping[str, Any]
+SIDE = 28
+
+
+def as_images(data: mnist.MnistSplit) -> mnist.MnistSplit:
+    """The course's `dataNorm.reshape(N, 1, 28, 28)`."""
+    shape = (-1, 1, SIDE, SIDE)
+    return mnist.MnistSplit(data.x_train.reshape(shape), data.x_test.reshape(shape), data.y_train, data.y_test)
+
+
+def roll_rows(images: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Each N x 1 x 28 x 28 image rolled by its own number of pixels along dims=1 of the 1 x 28 x 28 image,
+    i.e. its rows (the course's torch.roll(img, r, dims=1): a vertical shift)."""
+    return np.stack([np.roll(image, int(s), axis=1) for image, s in zip(images, shifts)])
+
+
+def _train_cnn(p: P, ctx, data, build, loss_fn, metric=accuracy, run_key: Any = "model"):
+    return train_run(ctx, data, build, loss_fn, adam(p["lr"]), p["batch_size"], ctx.scale.epochs(p["epochs"]),
+                     run_key, metric=metric, show_progress=ctx.show_progress)
+
+
+def cnn4mnist(p: P, ctx) -> Result:
+    data = as_images(mnist_data(p, ctx, *load_mnist(ctx)))
+    model, history, _ = _train_cnn(p, ctx, data.as_tuple(), mnist_cnn, nn.CrossEntropyLoss())
+    return Result(metrics={**final(history), "parameters": sum(q.numel() for q in model.parameters())},
+                  history=history.frame(), models={"model": model.state_dict()})
+
+
+def shifted(p: P, ctx) -> Result:
+    data = as_images(mnist_data(p, ctx, *load_mnist(ctx)))
+    rng, k = ctx.rng("shifts"), p["max_shift"]
+    train_shifts = rng.integers(-k, k + 1, len(data.x_train))
+    test_shifts = rng.integers(-k, k + 1, len(data.x_test))
+    moved = mnist.MnistSplit(roll_rows(data.x_train, train_shifts), roll_rows(data.x_test, test_shifts),
+                             data.y_train, data.y_test)
+    _, history, _ = _train_cnn(p, ctx, moved.as_tuple(), mnist_cnn, nn.CrossEntropyLoss())
+    return Result(metrics={**final(history), "shift_min": int(min(train_shifts.min(), test_shifts.min())),
+                           "shift_max": int(max(train_shifts.max(), test_shifts.max()))},
+                  history=history.frame(),
+                  data={"example": data.x_test[0, 0], "example_rolled": np.roll(data.x_test[0, 0], p["example_shift"], 0)})
+
+
+def _scaled(ctx, n: int, minimum: int) -> int:
+    return max(minimum, ctx.scale.count(n))
+
+
+def gauss_class(p: P, ctx) -> Result:
+    per_class = _scaled(ctx, p["per_class"], 20)
+    images, labels = gaussians.two_widths(ctx.rng("images"), per_class, p["widths"], p["offset"], p["noise"])
+    data = split(images, labels, p["test_size"], ctx.seed_for("split"))
+    model, history, _ = _train_cnn(p, ctx, data, lambda: gauss_net(1), nn.BCEWithLogitsLoss())
+    x_test, y_test = data[1], data[3]
+    guesses = (predict(model, x_test, ctx.device)[:, 0] > 0).astype(int)
+    first, second = (model[i].weight.detach().cpu().numpy() for i in (0, 3))
+    n = min(20, len(x_test))
+    return Result(
+        metrics={**final(history), "images": int(len(images))},
+        summary=pd.DataFrame({"true": y_test[:n, 0].astype(int), "guess": guesses[:n]}),
+        history=history.frame(),
+        data={"examples": images[:21, 0], "example_labels": labels[:21, 0], "test_images": x_test[:n, 0],
+              "filters1": first[:, 0], "filters2": second},
+    )
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def find_gauss(p: P, ctx) -> Result:
+    n = _scaled(ctx, p["images"], 40)
+    images, targets = gaussians.located(ctx.rng("images"), n, p["width_range"], p["noise"])
+    data = split(images, targets, p["test_size"], ctx.seed_for("split"))
+    model, history, _ = _train_cnn(p, ctx, data, lambda: gauss_net(3), nn.MSELoss(), metric=None)
+    x_test, y_test = data[1], data[3]
+    guess = predict(model, x_test, ctx.device)
+    fits = pd.DataFrame({"true_x": y_test[:, 0], "pred_x": guess[:, 0], "true_y": y_test[:, 1],
+                         "pred_y": guess[:, 1], "true_width": y_test[:, 2], "pred_width": guess[:, 2]})
+    return Result(
+        metrics={**final(history, ("train_loss", "test_loss")), "r_x": _corr(y_test[:, 0], guess[:, 0]),
+                 "r_y": _corr(y_test[:, 1], guess[:, 1]), "r_width": _corr(y_test[:, 2], guess[:, 2])},
+        summary=fits, history=history.frame(),
+        data={"examples": images[:21, 0], "example_targets": targets[:21], "test_images": x_test[:20, 0]},
+    )

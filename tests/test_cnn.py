@@ -1,0 +1,59 @@
+"""Section cnn: the nets' sizes and parameter counts, the Gaussian generators, the course's roll, and each notebook
+at a tiny scale."""
+
+import numpy as np
+import torch
+
+from conftest import run_experiment
+from dudl.data import gaussians
+from dudl.experiments import cnn as C
+from dudl.models.cnn import GAUSS_FLAT, gauss_conv, gauss_net, mnist_cnn
+from dudl.models.mlp import count_parameters
+
+
+def test_mnist_cnn_has_the_course_sizes_and_parameters():
+    net = mnist_cnn()
+    assert net[:6](torch.zeros(2, 1, 28, 28)).shape == (2, 20, 5, 5)  # 28 -> 26 -> 13 -> 11 -> 5
+    assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    assert count_parameters(net) == (1 * 10 * 25 + 10) + (10 * 20 * 25 + 20) + (500 * 50 + 50) + (50 * 10 + 10)
+
+
+def test_gauss_nets_flatten_4_x_22_x_22():
+    assert gauss_conv()(torch.zeros(1, 1, 91, 91)).shape == (1, GAUSS_FLAT) and GAUSS_FLAT == 1936
+    assert gauss_net(3)(torch.zeros(5, 1, 91, 91)).shape == (5, 3)
+
+
+def test_gaussian_generators_follow_the_course():
+    rng = np.random.default_rng(0)
+    images, labels = gaussians.two_widths(rng, 5, noise=0.0)
+    assert images.shape == (10, 1, 91, 91) and labels[:, 0].tolist() == [0, 1] * 5
+    assert np.isclose(images.max(axis=(1, 2, 3)), 1, atol=0.05).all()  # a noiseless blob peaks near 1
+    wide, narrow = ((images[labels[:, 0] == k, 0] > 0.5).sum(axis=(1, 2)).mean() for k in (1, 0))
+    assert wide > narrow
+    located, targets = gaussians.located(np.random.default_rng(1), 20, noise=0.0)
+    xx, yy = gaussians.grid()
+    inside = 0
+    for image, (cx, cy, w) in zip(located[:, 0], targets):
+        assert 5 <= w <= 15
+        if max(abs(cx), abs(cy)) < 3.9:  # a centre can fall off the -4..4 grid (its peak is then at the edge)
+            peak = np.unravel_index(image.argmax(), image.shape)
+            assert abs(xx[peak] - cx) < 0.1 and abs(yy[peak] - cy) < 0.1
+            inside += 1
+    assert inside >= 10
+
+
+def test_roll_rows_shifts_vertically_as_the_course_does():
+    images = np.arange(2 * 784, dtype=float).reshape(2, 1, 28, 28)
+    rolled = C.roll_rows(images, np.array([3, 0]))
+    assert np.array_equal(rolled[0, 0], np.roll(images[0, 0], 3, axis=0)) and np.array_equal(rolled[1], images[1])
+
+
+def test_cnn_experiments_train_and_report(project):
+    r = run_experiment(project, "cnn/cnn4mnist")
+    assert 0 <= r.metrics["final_test_acc"] <= 100 and r.metrics["parameters"] == count_parameters(mnist_cnn())
+    s = run_experiment(project, "cnn/shifted")
+    assert -10 <= s.metrics["shift_min"] < s.metrics["shift_max"] <= 10
+    g = run_experiment(project, "cnn/gauss_class")
+    assert g.data["filters1"].shape == (6, 3, 3) and g.data["filters2"].shape == (4, 6, 3, 3)
+    f = run_experiment(project, "cnn/find_gauss")
+    assert -1 <= f.metrics["r_width"] <= 1 and {"true_x", "pred_width"} <= set(f.summary.columns)
