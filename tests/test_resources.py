@@ -70,6 +70,8 @@ def test_resources_keys_are_checked_by_the_schema(params):
 # New experiments not yet run at scale 1.0 (README, "Results against the course"): they plan with their catalog
 # estimate until `python tools/measure_times.py` records them; then this set must shrink.
 AWAITING_MEASUREMENT = {"cnn/cnn4mnist", "cnn/shifted", "cnn/gauss_class", "cnn/find_gauss"}
+# Experiments whose data has no offline copy (CIFAR-10): measured only where the data can be had.
+NO_DATA_HERE = {"convolution/transforms"}
 
 
 def test_every_experiment_has_a_measured_cpu_time_at_scale_one():
@@ -79,7 +81,7 @@ def test_every_experiment_has_a_measured_cpu_time_at_scale_one():
         assert seconds > 0, exp.id
         if how != "measured":
             unmeasured.add(exp.id)
-    assert unmeasured == AWAITING_MEASUREMENT, "run them at scale 1.0 and `python tools/measure_times.py`"
+    assert unmeasured == AWAITING_MEASUREMENT | NO_DATA_HERE, "run them at scale 1.0 and `python tools/measure_times.py`"
     slow = resources.cpu_seconds(catalog.get("metaparams/code_challenge_batches"), 1.0)[0]
     fast = resources.cpu_seconds(catalog.get("math/transpose"), 1.0)[0]
     assert slow > 20 * fast
