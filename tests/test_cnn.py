@@ -2,6 +2,7 @@
 at a tiny scale."""
 
 import numpy as np
+import pytest
 import torch
 
 from conftest import run_experiment
@@ -57,3 +58,44 @@ def test_cnn_experiments_train_and_report(project):
     assert g.data["filters1"].shape == (6, 3, 3) and g.data["filters2"].shape == (4, 6, 3, 3)
     f = run_experiment(project, "cnn/find_gauss")
     assert -1 <= f.metrics["r_width"] <= 1 and {"true_x", "pred_width"} <= set(f.summary.columns)
+
+
+def test_occluded_blobs_have_one_bar_of_ones_and_a_clean_twin():
+    clean, barred = gaussians.occluded(np.random.default_rng(0), 6, noise=0.0)
+    assert clean.shape == barred.shape == (6, 1, 91, 91)
+    for c, b in zip(clean[:, 0], barred[:, 0]):
+        changed = c != b
+        rows, cols = changed.any(axis=1), changed.any(axis=0)
+        assert (b[changed] == 1).all()
+        assert (rows.sum() == 91 and 2 <= cols.sum() <= 5) or (cols.sum() == 91 and 2 <= rows.sum() <= 5)
+
+
+def test_feature_map_nets_size_their_code_from_the_layers():
+    from dudl.models.cnn import FeatureMapNet, gauss_autoencoder
+
+    assert FeatureMapNet().fc1.in_features == 1936
+    soft = FeatureMapNet((3, 6), (3, 2), (2, 3), padding=0)
+    a1, a2 = soft.maps(torch.zeros(1, 1, 91, 91))
+    assert a1.shape == (1, 3, 45, 30) and a2.shape == (1, 6, 10, 5) and soft.fc1.in_features == 60
+    assert gauss_autoencoder()(torch.zeros(2, 1, 91, 91)).shape == (2, 1, 91, 91)
+
+
+def test_custom_losses_are_what_they_say():
+    y = torch.randn(4, 1, 5, 5)
+    assert C.l1_loss(y + 0.5, y) == pytest.approx(0.5)
+    assert C.l2_mean_loss(y + 0.5, y) == pytest.approx(0.25 + abs(float((y + 0.5).mean())), rel=1e-5)
+    assert C.correlation_loss(3 * y + 7, y) == pytest.approx(-1.0, abs=1e-5)  # blind to offset and scale
+
+
+@pytest.mark.parametrize("name", ["feature_maps", "softcoding"])
+def test_feature_map_experiments_record_maps_and_correlations(project, name):
+    r = run_experiment(project, f"cnn/{name}")
+    k = r.data["conv1"].shape[0]
+    assert r.data["shown_images"].shape[0] == k and r.data["mean1"].shape[0] == r.data["conv1"].shape[1]
+    assert 0 <= r.metrics["mean_abs_corr_conv2"] <= 1
+
+
+@pytest.mark.parametrize("name", ["gauss_ae", "ae_occlusion", "custom_loss"])
+def test_conv_autoencoders_run(project, name):
+    r = run_experiment(project, f"cnn/{name}")
+    assert r.metrics["iterations"] == len(r.data["losses"]) and r.data["outputs"].shape[1:] == (91, 91)

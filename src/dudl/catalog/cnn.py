@@ -1,7 +1,9 @@
-"""Section cnn (course folder CNN/): CNNs on MNIST and on Gaussian blobs. Built so far: 4 of its 13 notebooks
-(the feature-map, FC-width, soft-coding, autoencoder, custom-loss and EMNIST notebooks are to come)."""
+"""Section cnn (course folder CNN/): CNNs on MNIST and on Gaussian blobs. Built so far: 9 of its 13 notebooks
+(the FC-width sweep and the three EMNIST notebooks are to come)."""
 
 from dudl.catalog import Expect, Experiment
+from typing import Literal
+
 from dudl.paramspec import Block, Count, Epochs, Lr, NonNegative, Proportion
 
 S = "cnn"
@@ -54,6 +56,48 @@ class FindGaussParams(Block):
     epochs: Epochs
 
 
+class FeatureMapsParams(GaussClassParams):
+    """CNN_GaussClassFeatureMaps: Examine feature map activations."""
+
+    shown: Count          # test images whose feature maps are drawn
+
+
+class SoftcodingParams(FeatureMapsParams):
+    """CNN_codeChallengeSoftcoding: CodeChallenge: Kernel sizes and feature maps."""
+
+    channels: list[Count]
+    kernel: list[Count]   # [rows, columns]
+    stride: list[Count]
+
+
+class GaussAEParams(Block):
+    """CNN_GaussAE: Do autoencoders clean Gaussians? (and the occlusion and custom-loss challenges)"""
+
+    images: Count
+    width_range: list[float]
+    offset: NonNegative
+    noise: NonNegative
+    bar_start: list[int]       # [low, high) of the bar's first row or column
+    bar_thickness: list[int]   # [low, high)
+    lr: Lr
+    batch_size: Count
+    iterations: Epochs         # random batches of 32 drawn with replacement
+    shown: Count
+
+
+class CustomLossParams(GaussAEParams):
+    """CNN_codeChallengeCustomLoss: CodeChallenge: Custom loss functions."""
+
+    loss: Literal["l1", "l2_mean", "correlation"]   # the notebook trains with L1; the others swap in
+
+
+CONV_AE = ("1,000 blobs exp(-r^2/w) with w from 2 to 20, + N(0, 1)/5 noise, each crossed by one bar of 1s; "
+           "conv autoencoder Conv2d(1,6,3) -> maxpool -> Conv2d(6,4,3) -> maxpool -> ConvTranspose2d x 2; Adam "
+           "lr .001, random batches of 32.")
+FEATURES = ("The first {n} test images (top) and each feature map of the {layer} layer after its ReLU, one row "
+            "per channel.")
+
+
 EXPERIMENTS = [
     Experiment(
         S, "cnn4mnist", ("CNN_CNN4MNIST",), "CNN to classify MNIST digits", datasets=("mnist",),
@@ -97,5 +141,69 @@ EXPERIMENTS = [
                 Expect("r_y", 0.9, 1, "catalog: r about 0.95-0.99 for the centre"),
                 Expect("r_width", 0.7, 1, "catalog: r about 0.8-0.95 for the width")),
         history=("train_loss", "test_loss"), params=FindGaussParams, cpu_minutes=4.0,
+    ),
+    Experiment(
+        S, "feature_maps", ("CNN_GaussClassFeatureMaps",), "Examine feature map activations",
+        figures={
+            "examples": "Twenty-one of the 2,000 blobs, titled with their class.",
+            "training": "Train and test loss and accuracy per epoch (the net of gauss_class with explicit layers "
+                        "and a ReLU after fc1). " + GAUSS,
+            "predictions": "Twenty test images titled T (true class) and P (the model's guess).",
+            "conv1_maps": FEATURES.format(n=10, layer="first (6 channels, 91 x 91)"),
+            "conv2_maps": FEATURES.format(n=10, layer="second (4 channels, 45 x 45)"),
+            "correlations": "Correlations between pairs of feature maps of a layer over the test images, per "
+                            "image (dots) and their mean (matrix), for both layers.",
+        },
+        expect=(Expect("final_test_acc", 90, 100, "catalog: test about 95-99%"),),
+        history=CURVES, params=FeatureMapsParams, cpu_minutes=3.0,
+    ),
+    Experiment(
+        S, "softcoding", ("CNN_codeChallengeSoftcoding",), "CodeChallenge: Kernel sizes and feature maps",
+        figures={
+            "examples": "Twenty-one of the 2,000 blobs, titled with their class.",
+            "training": "Train and test loss and accuracy per epoch of the coarser net: 3 x 2 kernels with stride "
+                        "(2, 3), 3 then 6 channels, a 60-value code (sizes computed from the layers, not by "
+                        "hand). " + GAUSS,
+            "predictions": "Twenty test images titled T (true class) and P (the model's guess).",
+            "conv1_maps": FEATURES.format(n=10, layer="first (3 channels, 45 x 30)"),
+            "conv2_maps": FEATURES.format(n=10, layer="second (6 channels, 10 x 5)"),
+            "correlations": "Correlations between pairs of feature maps of a layer, per image and their mean.",
+        },
+        expect=(Expect("final_test_acc", 80, 100, "catalog: test about 85-97% (a coarser model)"),),
+        history=CURVES, params=SoftcodingParams, cpu_minutes=1.0,
+    ),
+    Experiment(
+        S, "gauss_ae", ("CNN_GaussAE",), "Do autoencoders clean Gaussians?",
+        figures={
+            "examples": "Twenty-one of the 1,000 barred blobs.",
+            "untrained": "Ten inputs (top) and the untrained autoencoder's outputs (bottom).",
+            "loss": "MSE between output and input of every one of the 500 iterations. " + CONV_AE,
+            "outputs": "Ten inputs (top) and outputs (bottom): the bars largely go, the blobs stay.",
+        },
+        expect=(Expect("final_loss", 0.02, 0.08, "catalog: final MSE about 0.04-0.06 (about the noise variance .04)"),),
+        history=("train_loss",), params=GaussAEParams, summary=False, cpu_minutes=1.0,
+    ),
+    Experiment(
+        S, "ae_occlusion", ("CNN_CodeChallengeAEocclusion",), "CodeChallenge: Autoencoders and occluded Gaussians",
+        figures={
+            "examples": "Ten blobs without (top) and with (bottom) their bar (bars start at 10 to 80).",
+            "untrained": "Ten occluded inputs (top) and the untrained autoencoder's outputs (bottom).",
+            "loss": "MSE between the output for the occluded blob and the clean blob, every one of the 1,000 "
+                    "iterations. " + CONV_AE,
+            "outputs": "Ten occluded inputs (top) and outputs (bottom), trained to give the clean blob.",
+        },
+        expect=(Expect("final_loss", 0.02, 0.07, "catalog: final MSE about 0.04-0.05"),),
+        history=("train_loss",), params=GaussAEParams, summary=False, cpu_minutes=2.0,
+    ),
+    Experiment(
+        S, "custom_loss", ("CNN_codeChallengeCustomLoss",), "CodeChallenge: Custom loss functions",
+        figures={
+            "examples": "Twenty-one of the 1,000 barred blobs.",
+            "loss": "The custom loss (params: l1 as the notebook trains, or l2_mean, or correlation) of every one "
+                    "of the 1,000 iterations. " + CONV_AE,
+            "outputs": "Ten inputs (top) and outputs (bottom) titled with their means.",
+        },
+        expect=(Expect("final_loss", 0.1, 0.22, "catalog: L1 final about 0.16 (the mean absolute noise)"),),
+        history=("train_loss",), params=CustomLossParams, summary=False, cpu_minutes=2.0,
     ),
 ]

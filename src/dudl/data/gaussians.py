@@ -43,3 +43,26 @@ def located(rng: np.random.Generator, n: int, width_range=(5.0, 15.0), noise: fl
         images[i, 0] = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / width) + rng.standard_normal((size, size)) * noise
         targets[i] = (cx, cy, width)
     return images, targets
+
+
+def occluded(rng: np.random.Generator, n: int, width_range=(2.0, 20.0), offset: float = 1.5, noise: float = 0.2,
+             bar_start=(2, 28), bar_thickness=(2, 6), size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """GaussAE and friends: (clean, occluded) images [n, 1, size, size]. Blob i is exp(-r^2 / w_i) with the
+    widths evenly spaced over width_range, centred at offset * N(0, 1), + N(0, 1) * noise; its occluded copy
+    has one bar set to 1: rows (or, at random, columns) from a start in [bar_start) of a thickness in
+    [bar_thickness)."""
+    xx, yy = grid(size)
+    widths = np.linspace(*width_range, n)
+    clean = np.empty((n, 1, size, size), dtype=np.float32)
+    barred = np.empty_like(clean)
+    for i in range(n):
+        cx, cy = offset * rng.standard_normal(2)
+        blob = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / widths[i]) + rng.standard_normal((size, size)) * noise
+        clean[i, 0] = blob
+        start, thick = rng.integers(*bar_start), rng.integers(*bar_thickness)
+        if rng.standard_normal() > 0:
+            blob[start:start + thick, :] = 1
+        else:
+            blob[:, start:start + thick] = 1
+        barred[i, 0] = blob
+    return clean, barred

@@ -9,7 +9,7 @@ and run a share of the iterations; the shown and tested digits are always the co
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -20,16 +20,13 @@ from torch import nn
 from dudl.catalog.autoencoders import unit_points
 from dudl.data import mnist
 from dudl.experiments.mnist_recipe import load_mnist
-from dudl.experiments.training import optimizer, predict
+from dudl.experiments.training import predict, train_autoencoder
 from dudl.models.autoencoders import CodeAutoencoder, TiedAutoencoder, autoencoder
 from dudl.models.mlp import count_parameters
 from dudl.params import grid
 from dudl.results import Result
-from dudl.steps import AutoencoderStep
-from dudl.train import Batches, RandomBatches, train
 
 P = Mapping[str, Any]
-STEPS_PER_RECORD = 100  # iterations per history row (and per resume checkpoint) in the iterations recipe
 LAST = 100  # iterations averaged for the steadier final loss
 
 
@@ -37,27 +34,6 @@ def digits(ctx) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(all 20,000 digits / max, their labels, the rows to train on: all at scale 1.0, a stratified share below)."""
     images, labels = load_mnist(ctx)
     return mnist.normalize(images), labels, ctx.subset(labels)
-
-
-def fit_autoencoder(ctx, p: P, build: Callable[[], nn.Module], x: np.ndarray, key: Any = "model", *,
-                    passes: int | None = None, before: np.ndarray | None = None):
-    """Seed, build, (reconstruct `before` untrained), and train: `passes` shuffled passes, or else
-    p["iterations"] (scaled) random batches. Returns (model, every step's loss, untrained reconstructions)."""
-    generator = ctx.torch_seed(*(key if isinstance(key, tuple) else (key,)))
-    model = build().to(ctx.device)
-    untrained = predict(model, before, ctx.device) if before is not None else None
-    xt = torch.as_tensor(x, device=ctx.device)
-    if passes is None:
-        iterations = ctx.scale.count(p["iterations"])
-        epochs = max(1, iterations // STEPS_PER_RECORD)
-        batches = RandomBatches(xt, p["batch_size"], iterations // epochs, generator)
-    else:
-        epochs = passes
-        batches = Batches(xt, xt, p["batch_size"], shuffle=True, drop_last=True, generator=generator)
-    opt = optimizer("Adam", model.parameters(), p["lr"])
-    history = train(AutoencoderStep(model, nn.MSELoss(), opt), batches, epochs, modules=model, optimizers=opt,
-                    record_steps=True, show_progress=ctx.show_progress, desc=" ".join(map(str, np.atleast_1d(key))))
-    return model, np.asarray(history.steps["train_loss"], dtype=float), history, untrained
 
 
 def loss_metrics(losses: np.ndarray, model: nn.Module) -> dict[str, float]:
@@ -89,7 +65,7 @@ def _denoising_report(p: P, ctx, model: nn.Module, x_all: np.ndarray, losses: np
 
 def denoising(p: P, ctx) -> Result:
     x_all, _, keep = digits(ctx)
-    model, losses, history, untrained = fit_autoencoder(ctx, p, lambda: autoencoder(p["layers"]), x_all[keep],
+    model, losses, history, untrained = train_autoencoder(ctx, p, lambda: autoencoder(p["layers"]), x_all[keep],
                                                         before=x_all[:p["examples"]])
     metrics, data = _denoising_report(p, ctx, model, x_all, losses)
     return Result(metrics=metrics, history=history.frame(), data={**data, "untrained": untrained})
@@ -98,7 +74,7 @@ def denoising(p: P, ctx) -> Result:
 def tied_weights(p: P, ctx) -> Result:
     x_all, _, keep = digits(ctx)
     build = lambda: TiedAutoencoder(mnist.PIXELS, p["hidden"], p["code"])  # noqa: E731
-    model, losses, history, _ = fit_autoencoder(ctx, p, build, x_all[keep])
+    model, losses, history, _ = train_autoencoder(ctx, p, build, x_all[keep])
     metrics, data = _denoising_report(p, ctx, model, x_all, losses)
     return Result(metrics=metrics, history=history.frame(), data=data)
 
@@ -112,7 +88,7 @@ def n_units_point(p: P, ctx, run: str) -> Result:
     x_all, _, keep = digits(ctx)
     rows = []
     for bottleneck in (int(b) for b in grid(p["bottleneck_units"], ctx.scale)):
-        model, losses, _, _ = fit_autoencoder(ctx, p, lambda: autoencoder([mnist.PIXELS, width, bottleneck, width,
+        model, losses, _, _ = train_autoencoder(ctx, p, lambda: autoencoder([mnist.PIXELS, width, bottleneck, width,
                                                                            mnist.PIXELS]),
                                               x_all[keep], ("run", run, bottleneck),
                                               passes=ctx.scale.epochs(p["epochs"]))
@@ -150,7 +126,7 @@ def encode(model: CodeAutoencoder, x: np.ndarray, device) -> np.ndarray:
 
 def latent_code(p: P, ctx) -> Result:
     x_all, labels, keep = digits(ctx)
-    model, losses, history, _ = fit_autoencoder(ctx, p, lambda: CodeAutoencoder(p["layers"]), x_all[keep])
+    model, losses, history, _ = train_autoencoder(ctx, p, lambda: CodeAutoencoder(p["layers"]), x_all[keep])
     x, y = x_all[keep], labels[keep]  # the analysis uses the digits trained on: all of them at scale 1.0
     code = encode(model, x, ctx.device)
     k = p["components"]
@@ -194,7 +170,7 @@ def occlude(ctx, images: np.ndarray, low: int, high: int) -> tuple[np.ndarray, p
 
 def occlusion(p: P, ctx) -> Result:
     x_all, _, keep = digits(ctx)
-    model, losses, history, _ = fit_autoencoder(ctx, p, lambda: autoencoder(p["layers"]), x_all[keep],
+    model, losses, history, _ = train_autoencoder(ctx, p, lambda: autoencoder(p["layers"]), x_all[keep],
                                                 passes=ctx.scale.epochs(p["epochs"]))
     demo = x_all[p["demo_image"]].reshape(28, 28).copy()
     first, last = p["demo_rows"]

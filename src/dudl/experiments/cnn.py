@@ -6,13 +6,14 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
+import torch
 from torch import nn
 
 from dudl.data import gaussians, mnist
 from dudl.experiments.common import final, split
 from dudl.experiments.mnist_recipe import load_mnist, mnist_data
-from dudl.experiments.training import adam, predict, train_run
-from dudl.models.cnn import gauss_net, mnist_cnn
+from dudl.experiments.training import adam, predict, train_autoencoder, train_run
+from dudl.models.cnn import FeatureMapNet, gauss_autoencoder, gauss_net, mnist_cnn
 from dudl.results import Result
 from dudl.train import accuracy
 
@@ -99,3 +100,114 @@ def find_gauss(p: P, ctx) -> Result:
         summary=fits, history=history.frame(),
         data={"examples": images[:21, 0], "example_targets": targets[:21], "test_images": x_test[:20, 0]},
     )
+
+
+# ---------------------------------------------------------------- feature maps (GaussClassFeatureMaps, softcoding)
+
+
+def _pair_correlations(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """maps [images, channels, h, w] -> (per image the correlations of every channel pair [images, pairs],
+    their mean matrix [channels, channels])."""
+    flat = maps.reshape(maps.shape[0], maps.shape[1], -1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a dead channel (all 0 after its ReLU) correlates with
+        mats = np.stack([np.nan_to_num(np.corrcoef(image)) for image in flat])  # nothing: counted as 0
+    rows, cols = np.triu_indices(maps.shape[1], k=1)
+    return mats[:, rows, cols], mats.mean(axis=0)
+
+
+def _feature_maps(p: P, ctx, build) -> Result:
+    per_class = _scaled(ctx, p["per_class"], 20)
+    images, labels = gaussians.two_widths(ctx.rng("images"), per_class, p["widths"], p["offset"], p["noise"])
+    data = split(images, labels, p["test_size"], ctx.seed_for("split"))
+    model, history, _ = _train_cnn(p, ctx, data, build, nn.BCEWithLogitsLoss())
+    x_test, y_test = data[1], data[3]
+    guesses = (predict(model, x_test, ctx.device)[:, 0] > 0).astype(int)
+    k = min(p["shown"], len(x_test))
+    model.eval()
+    with torch.no_grad():
+        conv1, conv2 = (a.cpu().numpy() for a in model.maps(torch.as_tensor(x_test, device=ctx.device)))
+    pairs1, mean1 = _pair_correlations(conv1)
+    pairs2, mean2 = _pair_correlations(conv2)
+    n = min(20, len(x_test))
+    off = lambda m: np.abs(m[np.triu_indices(len(m), k=1)]).mean()  # noqa: E731
+    return Result(
+        metrics={**final(history), "images": int(len(images)), "conv1_shape_h": int(conv1.shape[2]),
+                 "conv1_shape_w": int(conv1.shape[3]), "conv2_shape_h": int(conv2.shape[2]),
+                 "conv2_shape_w": int(conv2.shape[3]), "code_size": int(model.fc1.in_features),
+                 "mean_abs_corr_conv1": float(off(mean1)), "mean_abs_corr_conv2": float(off(mean2))},
+        summary=pd.DataFrame({"true": y_test[:n, 0].astype(int), "guess": guesses[:n]}),
+        history=history.frame(),
+        data={"examples": images[:21, 0], "example_labels": labels[:21, 0], "test_images": x_test[:n, 0],
+              "shown_images": x_test[:k, 0], "conv1": conv1[:k], "conv2": conv2[:k],
+              "pairs1": pairs1, "pairs2": pairs2, "mean1": mean1, "mean2": mean2},
+    )
+
+
+def feature_maps(p: P, ctx) -> Result:
+    return _feature_maps(p, ctx, FeatureMapNet)
+
+
+def softcoding(p: P, ctx) -> Result:
+    return _feature_maps(p, ctx, lambda: FeatureMapNet(tuple(p["channels"]), tuple(p["kernel"]), tuple(p["stride"]),
+                                                       padding=0))
+
+
+# ---------------------------------------------------------------- convolutional autoencoders on barred blobs
+
+
+def l1_loss(yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return torch.mean(torch.abs(yhat - y))
+
+
+def l2_mean_loss(yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """MSE plus the absolute mean of the output (the course's L2Ave)."""
+    return torch.mean((yhat - y) ** 2) + torch.abs(torch.mean(yhat))
+
+
+def correlation_loss(yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Minus the Pearson correlation between output and target over the whole batch: blind to offset and scale."""
+    a, b = yhat - yhat.mean(), y - y.mean()
+    return -(a * b).sum() / (a.norm() * b.norm())
+
+
+CUSTOM_LOSSES = {"l1": l1_loss, "l2_mean": l2_mean_loss, "correlation": correlation_loss}
+
+
+def _blobs(p: P, ctx) -> tuple[np.ndarray, np.ndarray]:
+    n = _scaled(ctx, p["images"], 40)
+    return gaussians.occluded(ctx.rng("images"), n, p["width_range"], p["offset"], p["noise"], p["bar_start"],
+                              p["bar_thickness"])
+
+
+def _conv_ae(p: P, ctx, x: np.ndarray, targets: np.ndarray | None = None, loss_fn=None) -> tuple[Result, Any]:
+    k = p["shown"]
+    model, losses, history, untrained = train_autoencoder(ctx, p, gauss_autoencoder, x, before=x[:k],
+                                                          targets=targets, loss_fn=loss_fn)
+    outputs = predict(model, x[:k], ctx.device)
+    result = Result(metrics={"final_loss": float(losses[-1]), "mean_loss_last_10": float(losses[-10:].mean()),
+                             "iterations": int(len(losses)), "images": int(len(x))},
+                    history=history.frame(),
+                    data={"losses": losses, "inputs": x[:k, 0], "untrained": untrained[:, 0], "outputs": outputs[:, 0],
+                          "examples": x[:21, 0]})
+    return result, model
+
+
+def gauss_ae(p: P, ctx) -> Result:
+    _, barred = _blobs(p, ctx)
+    return _conv_ae(p, ctx, barred)[0]
+
+
+def ae_occlusion(p: P, ctx) -> Result:
+    clean, barred = _blobs(p, ctx)
+    result, _ = _conv_ae(p, ctx, barred, targets=clean)
+    result.data["clean_examples"] = clean[:10, 0]
+    result.data["barred_examples"] = barred[:10, 0]
+    return result
+
+
+def custom_loss(p: P, ctx) -> Result:
+    _, barred = _blobs(p, ctx)
+    result, _ = _conv_ae(p, ctx, barred, loss_fn=CUSTOM_LOSSES[p["loss"]])
+    result.metrics["output_means_mean"] = float(np.mean(result.data["outputs"].mean(axis=(1, 2))))
+    result.metrics["input_means_mean"] = float(np.mean(result.data["inputs"].mean(axis=(1, 2))))
+    return result

@@ -8,7 +8,9 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from dudl.train import Batches, accuracy, fit
+from dudl.train import Batches, RandomBatches, accuracy, fit, supervised_step, train
+
+STEPS_PER_RECORD = 100  # iterations per history row (and per resume checkpoint) in the iterations recipe
 
 
 def to_tensors(device, *arrays: np.ndarray) -> list[torch.Tensor]:
@@ -68,3 +70,29 @@ def train_run(ctx, data, build: Callable[[], torch.nn.Module], loss_fn, make_opt
     history = fit(model, train, loss_fn, opt, epochs, metric=metric, test=test, scheduler=scheduler,
                   **{"desc": " ".join(map(str, run_key if isinstance(run_key, tuple) else (run_key,))), **fit_kwargs})
     return model, history, (train, test)
+
+
+def train_autoencoder(ctx, p, build: Callable[[], torch.nn.Module], x: np.ndarray, key: Any = "model", *,
+                      passes: int | None = None, before: np.ndarray | None = None, targets: np.ndarray | None = None,
+                      loss_fn: Callable | None = None):
+    """The course's autoencoder recipes: seed, build, (reconstruct `before` untrained), and train with Adam at
+    p["lr"] for `passes` shuffled passes, or else p["iterations"] (scaled) random batches drawn with replacement
+    (RandomBatches). The target is the input itself, or `targets` row for row (occluded in, clean out); the
+    loss MSE unless `loss_fn`. Returns (model, every step's loss, history, untrained reconstructions)."""
+    generator = ctx.torch_seed(*(key if isinstance(key, tuple) else (key,)))
+    model = build().to(ctx.device)
+    untrained = predict(model, before, ctx.device) if before is not None else None
+    xt = torch.as_tensor(x, device=ctx.device)
+    yt = xt if targets is None else torch.as_tensor(targets, device=ctx.device)
+    if passes is None:
+        iterations = ctx.scale.count(p["iterations"])
+        epochs = max(1, iterations // STEPS_PER_RECORD)
+        batches = RandomBatches(xt, p["batch_size"], iterations // epochs, generator, y=yt)
+    else:
+        epochs = passes
+        batches = Batches(xt, yt, p["batch_size"], shuffle=True, drop_last=True, generator=generator)
+    opt = optimizer("Adam", model.parameters(), p["lr"])
+    step = supervised_step(model, loss_fn or torch.nn.MSELoss(), opt)
+    history = train(step, batches, epochs, modules=model, optimizers=opt, record_steps=True,
+                    show_progress=ctx.show_progress, desc=" ".join(map(str, np.atleast_1d(key))))
+    return model, np.asarray(history.steps["train_loss"], dtype=float), history, untrained

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -32,3 +34,39 @@ def gauss_net(outputs: int) -> nn.Sequential:
     """CNN_GaussClass (1 output, a logit) and CNN_findGauss (3: x, y, width): the convolution part, then
     Linear(1936,50) -> Linear(50,outputs), no activation between them (as the notebooks write it)."""
     return nn.Sequential(*gauss_conv(), nn.Linear(GAUSS_FLAT, 50), nn.Linear(50, outputs))
+
+
+def gauss_autoencoder() -> nn.Sequential:
+    """CNN_GaussAE's net: Conv2d(1,6,3,p1) -> ReLU -> maxpool 2 -> Conv2d(6,4,3,p1) -> ReLU -> maxpool 2 (4 x 22 x 22),
+    then ConvTranspose2d(4,6,3,s2) -> ReLU -> ConvTranspose2d(6,1,3,s2): 22 -> 45 -> 91."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Conv2d(6, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.ConvTranspose2d(4, 6, 3, 2), nn.ReLU(), nn.ConvTranspose2d(6, 1, 3, 2),
+    )
+
+
+class FeatureMapNet(nn.Module):
+    """Two conv -> ReLU -> avg-pool blocks and a two-layer head with ReLU between (CNN_GaussClassFeatureMaps and,
+    with its rectangular kernels and strides, CNN_codeChallengeSoftcoding); `maps` returns both blocks' ReLU
+    activations (before pooling), as the course's forward does."""
+
+    def __init__(self, channels=(6, 4), kernel=3, stride=1, padding=1, size: int = 91, hidden: int = 50):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, channels[0], kernel, stride=stride, padding=padding)
+        self.conv2 = nn.Conv2d(channels[0], channels[1], kernel, stride=stride, padding=padding)
+        with torch.no_grad():
+            flat = self._body(torch.zeros(1, 1, size, size))[-1].numel()
+        self.fc1, self.fc2 = nn.Linear(flat, hidden), nn.Linear(hidden, 1)
+
+    def _body(self, x):
+        a1 = F.relu(self.conv1(x))
+        a2 = F.relu(self.conv2(F.avg_pool2d(a1, 2)))
+        return a1, a2, F.avg_pool2d(a2, 2).flatten(1)
+
+    def maps(self, x):
+        a1, a2, _ = self._body(x)
+        return a1, a2
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.fc1(self._body(x)[-1])))

@@ -38,11 +38,7 @@ def _losses_and_accuracy(result: Result):
 
 def gauss_class(result: Result, p: Mapping[str, Any]):
     d = result.data
-    examples = panels({f"Class {int(c)}": img for c, img in zip(d["example_labels"], d["examples"])}, ncols=7,
-                      size=1.9, **BLOB)
-    s = result.summary
-    predictions = panels({f"T:{t}, P:{g}": img for t, g, img in zip(s["true"], s["guess"], d["test_images"])},
-                         ncols=10, size=1.6, **BLOB)
+    figures = gauss_class_like(result)
     f1, f2 = np.asarray(d["filters1"]), np.asarray(d["filters2"])
     filters, axes = style.figure(ncols=6, nrows=5, width=1.5, height=1.5)
     axes = axes.reshape(5, 6)
@@ -56,8 +52,7 @@ def gauss_class(result: Result, p: Mapping[str, Any]):
         ax.set_yticks([])
         ax.grid(False)
     axes[1, 0].set_ylabel("Layer 2 (rows: out)", fontsize=7)
-    return {"examples": examples, "training": _losses_and_accuracy(result), "predictions": predictions,
-            "filters": filters}
+    return {**figures, "filters": filters}
 
 
 def find_gauss(result: Result, p: Mapping[str, Any]):
@@ -85,3 +80,112 @@ def find_gauss(result: Result, p: Mapping[str, Any]):
         ax.plot([lo, hi], [lo, hi], **style.REFERENCE)
         ax.set(xlabel=f"True {label.lower()}", ylabel=f"Predicted {label.lower()}", title=f"{label}: r = {m[f'r_{key}']:.3f}")
     return {"examples": examples, "training": training, "predictions": predictions, "fits": fits}
+
+
+def _maps_grid(images: np.ndarray, maps: np.ndarray, title: str):
+    """Images along the top row and each channel's feature map in the rows below."""
+    k, channels = maps.shape[0], maps.shape[1]
+    fig, axes = style.figure(ncols=k, nrows=channels + 1, width=1.3, height=1.3)
+    axes = axes.reshape(channels + 1, k)
+    for j in range(k):
+        axes[0, j].imshow(images[j], **BLOB)
+        for c in range(channels):
+            axes[c + 1, j].imshow(maps[j, c], cmap="inferno", aspect="auto")
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    axes[0, 0].set_ylabel("Image", fontsize=7)
+    for c in range(channels):
+        axes[c + 1, 0].set_ylabel(f"Map {c}", fontsize=7)
+    fig.suptitle(title)
+    return fig
+
+
+def _feature_maps(result: Result, p: Mapping[str, Any]):
+    figures = gauss_class_like(result)
+    d, m = result.data, result.metrics
+    shown = np.asarray(d["shown_images"])
+    figures["conv1_maps"] = _maps_grid(shown, np.asarray(d["conv1"]),
+                                       f"First layer: {m['conv1_shape_h']} x {m['conv1_shape_w']} maps")
+    figures["conv2_maps"] = _maps_grid(shown, np.asarray(d["conv2"]),
+                                       f"Second layer: {m['conv2_shape_h']} x {m['conv2_shape_w']} maps")
+    corr, axes = style.figure(ncols=4, width=3.4, height=3.4, gridspec_kw={"width_ratios": [1.6, 1, 1.6, 1]})
+    for (ax_dots, ax_mat), layer in zip(((axes[0], axes[1]), (axes[2], axes[3])), ("1", "2")):
+        pairs, mean = np.asarray(d[f"pairs{layer}"]), np.asarray(d[f"mean{layer}"])
+        for j in range(pairs.shape[1]):
+            ax_dots.plot(np.full(len(pairs), j) + np.random.default_rng(j).uniform(-0.2, 0.2, len(pairs)),
+                         pairs[:, j], ".", markersize=3, color=style.TRAIN, alpha=0.5)
+        ax_dots.set(xlabel="Channel pair", ylabel="Correlation", ylim=(-1, 1), title=f"Layer {layer}: per image")
+        shown_mat = ax_mat.imshow(mean, vmin=-1, vmax=1, cmap=style.DIVERGING)
+        ax_mat.set(title=f"Layer {layer}: mean", xlabel="Channel", ylabel="Channel")
+        ax_mat.grid(False)
+    corr.colorbar(shown_mat, ax=list(axes), shrink=0.7, label="Correlation")
+    figures["correlations"] = corr
+    return figures
+
+
+def gauss_class_like(result: Result) -> dict:
+    d, s = result.data, result.summary
+    examples = panels({f"Class {int(c)}": img for c, img in zip(d["example_labels"], d["examples"])}, ncols=7,
+                      size=1.9, **BLOB)
+    predictions = panels({f"T:{t}, P:{g}": img for t, g, img in zip(s["true"], s["guess"], d["test_images"])},
+                         ncols=10, size=1.6, **BLOB)
+    return {"examples": examples, "training": _losses_and_accuracy(result), "predictions": predictions}
+
+
+def feature_maps(result: Result, p: Mapping[str, Any]):
+    return _feature_maps(result, p)
+
+
+def softcoding(result: Result, p: Mapping[str, Any]):
+    return _feature_maps(result, p)
+
+
+def _rows(top: np.ndarray, bottom: np.ndarray, labels=("Input", "Output"), titles=None):
+    n = len(top)
+    fig, axes = style.figure(ncols=n, nrows=2, width=1.5, height=1.6)
+    axes = axes.reshape(2, n)
+    for j in range(n):
+        for r, images in enumerate((top, bottom)):
+            axes[r, j].imshow(images[j], **BLOB)
+            axes[r, j].set_xticks([])
+            axes[r, j].set_yticks([])
+            axes[r, j].grid(False)
+        if titles is not None:
+            axes[1, j].set_title(titles[j], fontsize=7)
+    axes[0, 0].set_ylabel(labels[0])
+    axes[1, 0].set_ylabel(labels[1])
+    return fig
+
+
+def _ae_loss(result: Result, name: str = "MSE"):
+    losses = np.asarray(result.data["losses"])
+    fig, (ax,) = style.figure(width=6.0, height=3.6)
+    ax.plot(np.arange(1, len(losses) + 1), losses, color=style.TRAIN)
+    ax.set(xlabel="Iteration", ylabel=f"Loss ({name})", title=f"Model loss (final loss={losses[-1]:.3f})")
+    return fig
+
+
+def gauss_ae(result: Result, p: Mapping[str, Any]):
+    d = result.data
+    return {"examples": panels({f"{i}": img for i, img in enumerate(d["examples"])}, ncols=7, size=1.6, **BLOB),
+            "untrained": _rows(d["inputs"], d["untrained"], ("Input", "Untrained")), "loss": _ae_loss(result),
+            "outputs": _rows(d["inputs"], d["outputs"])}
+
+
+def ae_occlusion(result: Result, p: Mapping[str, Any]):
+    d = result.data
+    return {"examples": _rows(d["clean_examples"], d["barred_examples"], ("Clean", "Occluded")),
+            "untrained": _rows(d["inputs"], d["untrained"], ("Occluded", "Untrained")), "loss": _ae_loss(result),
+            "outputs": _rows(d["inputs"], d["outputs"], ("Occluded", "Output"))}
+
+
+def custom_loss(result: Result, p: Mapping[str, Any]):
+    d = result.data
+    inputs, outputs = np.asarray(d["inputs"]), np.asarray(d["outputs"])
+    fig = _rows(inputs, outputs, titles=[f"in {a:.2f}, out {b:.2f}" for a, b in zip(inputs.mean(axis=(1, 2)),
+                                                                                   outputs.mean(axis=(1, 2)))])
+    fig.suptitle("Means of each input and output")
+    return {"examples": panels({f"{i}": img for i, img in enumerate(d["examples"])}, ncols=7, size=1.6, **BLOB),
+            "loss": _ae_loss(result, p["loss"]), "outputs": fig}
