@@ -99,3 +99,15 @@ def test_feature_map_experiments_record_maps_and_correlations(project, name):
 def test_conv_autoencoders_run(project, name):
     r = run_experiment(project, f"cnn/{name}")
     assert r.metrics["iterations"] == len(r.data["losses"]) and r.data["outputs"].shape[1:] == (91, 91)
+
+
+def test_linear_units_grid_and_sweep(project):
+    from dudl.catalog.cnn import unit_points
+    from dudl.models.cnn import gauss_wide_net
+    from dudl.params import Scale
+
+    points = unit_points({"units": {"start": 5, "stop": 500, "num": 20}}, Scale(1.0))
+    assert len(points) == 20 and points[:3] == ["U5", "U31", "U57"] and points[-1] == "U500"
+    assert gauss_wide_net(7)(torch.zeros(2, 1, 91, 91)).shape == (2, 1)
+    r = run_experiment(project, "cnn/linear_units")
+    assert len(r.summary) >= 3 and r.metrics["min_test_acc"] <= r.metrics["max_test_acc"]

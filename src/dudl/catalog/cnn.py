@@ -1,10 +1,11 @@
-"""Section cnn (course folder CNN/): CNNs on MNIST and on Gaussian blobs. Built so far: 9 of its 13 notebooks
-(the FC-width sweep and the three EMNIST notebooks are to come)."""
+"""Section cnn (course folder CNN/): CNNs on MNIST and on Gaussian blobs. Built so far: 10 of its 13 notebooks
+(the three EMNIST notebooks are to come)."""
 
 from dudl.catalog import Expect, Experiment
 from typing import Literal
 
-from dudl.paramspec import Block, Count, Epochs, Lr, NonNegative, Proportion
+from dudl.paramspec import Block, Count, Epochs, Linspace, Lr, NonNegative, Proportion
+from dudl.params import grid
 
 S = "cnn"
 CURVES = ("train_loss", "train_acc", "test_loss", "test_acc")
@@ -54,6 +55,16 @@ class FindGaussParams(Block):
     batch_size: Count
     lr: Lr
     epochs: Epochs
+
+
+class LinearUnitsParams(GaussClassParams):
+    """CNN_CodeChallengeLinearUnits: CodeChallenge: How wide the FC?"""
+
+    units: Linspace       # rounded, as the course's np.round(np.linspace(5, 500, 20))
+
+
+def unit_points(p, scale) -> list[str]:
+    return [f"U{int(round(u))}" for u in grid(p["units"], scale)]
 
 
 class FeatureMapsParams(GaussClassParams):
@@ -205,5 +216,18 @@ EXPERIMENTS = [
         },
         expect=(Expect("final_loss", 0.1, 0.22, "catalog: L1 final about 0.16 (the mean absolute noise)"),),
         history=("train_loss",), params=CustomLossParams, summary=False, cpu_minutes=2.0,
+    ),
+    Experiment(
+        S, "linear_units", ("CNN_CodeChallengeLinearUnits",), "CodeChallenge: How wide the FC?",
+        figures={
+            "loss_by_units": "Final-epoch train and test loss against u, the width of the fully connected part "
+                             "(1,936 -> 2u -> u -> 1, ReLU after the first): 20 widths from 5 to 500, each its own "
+                             "Snakemake job. " + GAUSS,
+            "accuracy_by_units": "Final-epoch train and test accuracy against u.",
+        },
+        curves=("test_acc",), curves_by="run", history=CURVES, points=unit_points,
+        expect=(Expect("min_test_acc", 90, 100, "reference_results 29: every width reaches about 93-100%"),
+                Expect("max_test_loss", 0, 0.25, "reference_results 29: loss 0.02-0.18")),
+        params=LinearUnitsParams, cpu_minutes=40.0,
     ),
 ]

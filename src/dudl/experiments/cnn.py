@@ -10,10 +10,11 @@ import torch
 from torch import nn
 
 from dudl.data import gaussians, mnist
-from dudl.experiments.common import final, split
+from dudl.experiments.common import final, point_curves, split
 from dudl.experiments.mnist_recipe import load_mnist, mnist_data
 from dudl.experiments.training import adam, predict, train_autoencoder, train_run
-from dudl.models.cnn import FeatureMapNet, gauss_autoencoder, gauss_net, mnist_cnn
+from dudl.catalog.cnn import unit_points
+from dudl.models.cnn import FeatureMapNet, gauss_autoencoder, gauss_net, gauss_wide_net, mnist_cnn
 from dudl.results import Result
 from dudl.train import accuracy
 
@@ -79,6 +80,30 @@ def gauss_class(p: P, ctx) -> Result:
         data={"examples": images[:21, 0], "example_labels": labels[:21, 0], "test_images": x_test[:n, 0],
               "filters1": first[:, 0], "filters2": second},
     )
+
+
+def linear_units_point(p: P, ctx, run: str) -> Result:
+    """One width u of the fully connected part, on the same blobs, split and seed as every other width."""
+    units = int(run[1:])
+    per_class = _scaled(ctx, p["per_class"], 20)
+    images, labels = gaussians.two_widths(ctx.rng("images"), per_class, p["widths"], p["offset"], p["noise"])
+    data = split(images, labels, p["test_size"], ctx.seed_for("split"))
+    _, history, _ = _train_cnn(p, ctx, data, lambda: gauss_wide_net(units), nn.BCEWithLogitsLoss(), run_key=("run", run))
+    row = {"run": run, "units": units, **final(history)}
+    return Result(metrics=final(history), summary=pd.DataFrame([row]), history=history.frame())
+
+
+def linear_units_combine(p: P, ctx, parts: Mapping[str, Result]) -> Result:
+    runs = [r for r in unit_points(p, ctx.scale) if r in parts]
+    summary = pd.concat([parts[r].summary for r in runs], ignore_index=True)
+    return Result(
+        metrics={"min_test_acc": float(summary["final_test_acc"].min()),
+                 "max_test_acc": float(summary["final_test_acc"].max()),
+                 "max_test_loss": float(summary["final_test_loss"].max()),
+                 "r_units_test_acc": float(np.corrcoef(summary["units"], summary["final_test_acc"])[0, 1])
+                 if summary["final_test_acc"].std() > 0 else 0.0},
+        summary=summary, history=parts[runs[-1]].history,
+        data={"curves": point_curves({r: parts[r] for r in runs})})
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:

@@ -36,6 +36,13 @@ def gauss_net(outputs: int) -> nn.Sequential:
     return nn.Sequential(*gauss_conv(), nn.Linear(GAUSS_FLAT, 50), nn.Linear(50, outputs))
 
 
+def gauss_wide_net(units: int) -> nn.Sequential:
+    """CNN_CodeChallengeLinearUnits: the convolution part, then Linear(1936, 2u) -> ReLU -> Linear(2u, u) ->
+    Linear(u, 1)."""
+    return nn.Sequential(*gauss_conv(), nn.Linear(GAUSS_FLAT, 2 * units), nn.ReLU(), nn.Linear(2 * units, units),
+                         nn.Linear(units, 1))
+
+
 def gauss_autoencoder() -> nn.Sequential:
     """CNN_GaussAE's net: Conv2d(1,6,3,p1) -> ReLU -> maxpool 2 -> Conv2d(6,4,3,p1) -> ReLU -> maxpool 2 (4 x 22 x 22),
     then ConvTranspose2d(4,6,3,s2) -> ReLU -> ConvTranspose2d(6,1,3,s2): 22 -> 45 -> 91."""

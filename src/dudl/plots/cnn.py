@@ -189,3 +189,16 @@ def custom_loss(result: Result, p: Mapping[str, Any]):
     fig.suptitle("Means of each input and output")
     return {"examples": panels({f"{i}": img for i, img in enumerate(d["examples"])}, ncols=7, size=1.6, **BLOB),
             "loss": _ae_loss(result, p["loss"]), "outputs": fig}
+
+
+def linear_units(result: Result, p: Mapping[str, Any]):
+    s = result.summary.sort_values("units")
+    figures = {}
+    for key, column, label in (("loss_by_units", "loss", "Loss"), ("accuracy_by_units", "acc", "Accuracy (%)")):
+        fig, (ax,) = style.figure(width=6.0, height=3.8)
+        ax.plot(s["units"], s[f"final_train_{column}"], "o-", color=style.TRAIN, label="Train")
+        ax.plot(s["units"], s[f"final_test_{column}"], "o-", color=style.TEST, label="Test")
+        ax.set(xlabel="Units in the fully connected part (u)", ylabel=label, title=f"{label} by FC width")
+        ax.legend()
+        figures[key] = fig
+    return figures
