@@ -32,7 +32,7 @@ def test_output_size_formula_matches_torch_for_many_shapes():
 
 def test_notebook_answers_give_their_target_sizes(project):
     r = run_experiment(project, "convolution/output_size")
-    cases = P.experiment_slice(P.load(project), "convolution", "output_size")["cases"]
+    cases = P.experiment_slice(P.load(project), "convolution", "output_size")["experiment"]["cases"]
     reordered = C.output_size({"cases": dict(reversed(list(cases.items())))}, None)
     assert reordered.metrics == r.metrics  # by name, whatever order the params arrive in
     assert r.metrics["cases_matching"] == r.metrics["cases"] == 6

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dudl import catalog, dvcgen
+from dudl import catalog, dvcgen, index
+from dudl.data import fetch, registry
 from dudl import params as P
 from conftest import ROOT, copy_config
 
@@ -56,13 +57,18 @@ def course_notebooks(folder: str) -> list[str]:
     return re.findall(r"^### (\S+) — ", section.group(0), re.M)
 
 
+# Notebooks of a section that is partly built (README's status table): the list must shrink to nothing.
+PENDING = {"cnn": ["CNN_EMNIST", "CNN_codeChallengeNumChans", "CNN_codeChallengeBeatThis"]}
+
+
 @pytest.mark.skipif(not COURSE_CATALOG.exists(), reason="needs ../shared/course/catalog.md beside the repo")
 @pytest.mark.parametrize("section", sorted(catalog.SECTIONS))
 def test_catalog_covers_every_notebook_of_each_implemented_section(section):
     ours = [nb for e in catalog.EXPERIMENTS if e.section == section for nb in e.notebooks]
     expected = course_notebooks(catalog.SECTIONS[section])
     assert expected, f"no notebooks found for {section} in the course catalog"
-    assert sorted(ours) == sorted(expected)
+    assert sorted(ours + PENDING.get(section, [])) == sorted(expected)
+    assert not set(ours) & set(PENDING.get(section, [])), "a pending notebook is built: take it off PENDING"
 
 
 def snakemake_outputs(tmp_path: Path) -> set[str]:
@@ -91,10 +97,20 @@ def test_snakemake_and_dvc_build_the_same_files(tmp_path):
     # split sweeps' per-point results, which DVC computes in one process.
     smk_files = {f for f in smk if "/points/" not in f and not f.endswith("/figures")}
     figure_dirs = {f for f in smk if f.endswith("/figures")}
+    # dvc.yaml has every stage; Snakemake's DAG leaves out what cannot be had here (offline: CIFAR-10 and the
+    # experiments that read it), so those are compared apart.
+    params = P.load(ROOT)
+    mirrors = fetch.mirror_roots(params.get("data", {}).get("mirrors", []))
+    absent = [f"data/{part}/{ds.key}/" for ds in registry.DATASETS.values()
+              if fetch.unavailable_reason(ds, ROOT, mirrors) for part in ("raw", "processed")]
+    skipped = [f"{catalog.get(i).out_dir}/" for i in index.skipped_experiments(params, ROOT)]
+    absent += skipped
     dvc = dvc_outputs()
-    dvc_files = {f for f in dvc if not f.endswith(".png")}
+    here = {f for f in dvc if not f.startswith(tuple(absent))}
+    dvc_files = {f for f in here if not f.endswith(".png")}
     assert smk_files == dvc_files
-    assert figure_dirs == {str(Path(f).parent) for f in dvc if f.endswith(".png")}
+    assert figure_dirs == {str(Path(f).parent) for f in here if f.endswith(".png")}
+    assert all(any(f.startswith(a) for f in dvc) for a in skipped)  # DVC still has the left-out stages
 
 
 def _snakemake(args: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
@@ -111,7 +127,8 @@ def test_offline_without_a_mirror_skips_what_needs_missing_data_and_runs_the_res
     env = {k: v for k, v in os.environ.items() if k != "DUDL_MIRROR"} | {"DUDL_OFFLINE": "1"}
     done = _snakemake(["-n", "--cores", "1"], copy_config(tmp_path), env)
     assert done.returncode == 0, done.stderr[-3000:]
-    mirrored = ("wine_quality", "mnist", "heart_disease")  # only a mirror has them offline (iris: scikit-learn)
+    # only a mirror has them offline (iris: scikit-learn), and CIFAR-10 is nowhere
+    mirrored = ("wine_quality", "mnist", "heart_disease", "style_images", "cifar10")
     planned = set(re.findall(r"^(?:local)?rule (\S+):$", done.stdout, re.M))
     for exp in catalog.EXPERIMENTS:
         missing = [d for d in exp.datasets if d in mirrored]
