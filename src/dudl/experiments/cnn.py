@@ -60,14 +60,15 @@ def shifted(p: P, ctx) -> Result:
                   data={"example": data.x_test[0, 0], "example_rolled": np.roll(data.x_test[0, 0], p["example_shift"], 0)})
 
 
-def _scaled(ctx, n: int, minimum: int) -> int:
-    return max(minimum, ctx.scale.count(n))
+def two_width_data(p: P, ctx):
+    """GaussClass's blobs (a scaled share of them, 20 per class at least) split as the course splits them."""
+    per_class = ctx.scale.count(p["per_class"], minimum=20)
+    images, labels = gaussians.two_widths(ctx.rng("images"), per_class, p["widths"], p["offset"], p["noise"])
+    return images, labels, split(images, labels, p["test_size"], ctx.seed_for("split"))
 
 
 def gauss_class(p: P, ctx) -> Result:
-    per_class = _scaled(ctx, p["per_class"], 20)
-    images, labels = gaussians.two_widths(ctx.rng("images"), per_class, p["widths"], p["offset"], p["noise"])
-    data = split(images, labels, p["test_size"], ctx.seed_for("split"))
+    images, labels, data = two_width_data(p, ctx)
     model, history, _ = _train_cnn(p, ctx, data, lambda: gauss_net(1), nn.BCEWithLogitsLoss())
     x_test, y_test = data[1], data[3]
     guesses = (predict(model, x_test, ctx.device)[:, 0] > 0).astype(int)
@@ -85,9 +86,7 @@ def gauss_class(p: P, ctx) -> Result:
 def linear_units_point(p: P, ctx, run: str) -> Result:
     """One width u of the fully connected part, on the same blobs, split and seed as every other width."""
     units = int(run[1:])
-    per_class = _scaled(ctx, p["per_class"], 20)
-    images, labels = gaussians.two_widths(ctx.rng("images"), per_class, p["widths"], p["offset"], p["noise"])
-    data = split(images, labels, p["test_size"], ctx.seed_for("split"))
+    images, labels, data = two_width_data(p, ctx)
     _, history, _ = _train_cnn(p, ctx, data, lambda: gauss_wide_net(units), nn.BCEWithLogitsLoss(), run_key=("run", run))
     row = {"run": run, "units": units, **final(history)}
     return Result(metrics=final(history), summary=pd.DataFrame([row]), history=history.frame())
@@ -111,7 +110,7 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def find_gauss(p: P, ctx) -> Result:
-    n = _scaled(ctx, p["images"], 40)
+    n = ctx.scale.count(p["images"], minimum=40)
     images, targets = gaussians.located(ctx.rng("images"), n, p["width_range"], p["noise"])
     data = split(images, targets, p["test_size"], ctx.seed_for("split"))
     model, history, _ = _train_cnn(p, ctx, data, lambda: gauss_net(3), nn.MSELoss(), metric=None)
@@ -141,9 +140,7 @@ def _pair_correlations(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _feature_maps(p: P, ctx, build) -> Result:
-    per_class = _scaled(ctx, p["per_class"], 20)
-    images, labels = gaussians.two_widths(ctx.rng("images"), per_class, p["widths"], p["offset"], p["noise"])
-    data = split(images, labels, p["test_size"], ctx.seed_for("split"))
+    images, labels, data = two_width_data(p, ctx)
     model, history, _ = _train_cnn(p, ctx, data, build, nn.BCEWithLogitsLoss())
     x_test, y_test = data[1], data[3]
     guesses = (predict(model, x_test, ctx.device)[:, 0] > 0).astype(int)
@@ -199,7 +196,7 @@ CUSTOM_LOSSES = {"l1": l1_loss, "l2_mean": l2_mean_loss, "correlation": correlat
 
 
 def _blobs(p: P, ctx) -> tuple[np.ndarray, np.ndarray]:
-    n = _scaled(ctx, p["images"], 40)
+    n = ctx.scale.count(p["images"], minimum=40)
     return gaussians.occluded(ctx.rng("images"), n, p["width_range"], p["offset"], p["noise"], p["bar_start"],
                               p["bar_thickness"])
 

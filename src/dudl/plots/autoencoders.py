@@ -14,22 +14,9 @@ from dudl.results import Result
 SIDE = 28
 
 
-def rows_of_images(rows: Sequence[tuple[str, np.ndarray]], titles: Sequence[str] | None = None, size: float = 1.25):
-    """Equal-length sets of digits as rows of a grid, each row labelled (originals / noisy / reconstructed)."""
-    n = len(rows[0][1])
-    fig, axes = style.figure(ncols=n, nrows=len(rows), width=size, height=size + 0.15)
-    axes = axes.reshape(len(rows), n)
-    for r, (label, images) in enumerate(rows):
-        for c in range(n):
-            ax = axes[r, c]
-            ax.imshow(np.asarray(images[c]).reshape(SIDE, SIDE), cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-            if titles is not None and r == len(rows) - 1:
-                ax.set_title(titles[c], fontsize=7, y=-0.28)
-        axes[r, 0].set_ylabel(label, fontsize=9)
-    return fig
+def rows_of_images(rows: Sequence[tuple[str, np.ndarray]], titles: Sequence[str] | None = None):
+    """Rows of flattened digits as pixel values from 0 to 1."""
+    return style.image_rows(rows, titles, shape=(SIDE, SIDE), cmap="gray", vmin=0, vmax=1)
 
 
 def loss_curve(losses: np.ndarray, title: str, xlabel: str = "Iteration"):

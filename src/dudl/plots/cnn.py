@@ -8,7 +8,6 @@ import numpy as np
 from matplotlib.patches import Circle
 
 from dudl.plots import style
-from dudl.plots.convolution import panels
 from dudl.plots.ffn import _final_title, _training
 from dudl.results import Result
 
@@ -21,7 +20,7 @@ def cnn4mnist(result: Result, p: Mapping[str, Any]):
 
 def shifted(result: Result, p: Mapping[str, Any]):
     d = result.data
-    example = panels({"Original": d["example"], f"Rolled by {p['example_shift']} (rows)": d["example_rolled"]},
+    example = style.image_panels({"Original": d["example"], f"Rolled by {p['example_shift']} (rows)": d["example_rolled"]},
                      ncols=2, size=3.0, cmap="gray")
     return {"shift_example": example, "training": _training(result, _final_title(result), "Test (shifted)")}
 
@@ -58,7 +57,7 @@ def gauss_class(result: Result, p: Mapping[str, Any]):
 def find_gauss(result: Result, p: Mapping[str, Any]):
     d, m, s = result.data, result.metrics, result.summary
     t = np.asarray(d["example_targets"])
-    examples = panels({f"XY=({x:.0f},{y:.0f}), W={w:.0f}": img for (x, y, w), img in zip(t, d["examples"])},
+    examples = style.image_panels({f"XY=({x:.0f},{y:.0f}), W={w:.0f}": img for (x, y, w), img in zip(t, d["examples"])},
                       ncols=7, size=1.9, **BLOB)
     h = result.history
     training, (ax,) = style.figure(width=6.0, height=3.8)
@@ -67,7 +66,7 @@ def find_gauss(result: Result, p: Mapping[str, Any]):
     ax.set(xlabel="Epoch", ylabel="Loss (MSE)", title=f"Final test loss: {m['final_test_loss']:.3f}")
     ax.legend()
     n = min(20, len(s))
-    predictions = panels({f"Test {i}": img for i, img in enumerate(d["test_images"][:n])}, ncols=10, size=1.6, **BLOB)
+    predictions = style.image_panels({f"Test {i}": img for i, img in enumerate(d["test_images"][:n])}, ncols=10, size=1.6, **BLOB)
     for ax, (_, row) in zip(predictions.axes, s.head(n).iterrows()):
         ax.plot(row["true_x"], row["true_y"], "wo", markersize=3)
         ax.plot(row["pred_x"], row["pred_y"], "kx", markersize=5)
@@ -127,9 +126,9 @@ def _feature_maps(result: Result, p: Mapping[str, Any]):
 
 def gauss_class_like(result: Result) -> dict:
     d, s = result.data, result.summary
-    examples = panels({f"Class {int(c)}": img for c, img in zip(d["example_labels"], d["examples"])}, ncols=7,
+    examples = style.image_panels({f"Class {int(c)}": img for c, img in zip(d["example_labels"], d["examples"])}, ncols=7,
                       size=1.9, **BLOB)
-    predictions = panels({f"T:{t}, P:{g}": img for t, g, img in zip(s["true"], s["guess"], d["test_images"])},
+    predictions = style.image_panels({f"T:{t}, P:{g}": img for t, g, img in zip(s["true"], s["guess"], d["test_images"])},
                          ncols=10, size=1.6, **BLOB)
     return {"examples": examples, "training": _losses_and_accuracy(result), "predictions": predictions}
 
@@ -143,20 +142,7 @@ def softcoding(result: Result, p: Mapping[str, Any]):
 
 
 def _rows(top: np.ndarray, bottom: np.ndarray, labels=("Input", "Output"), titles=None):
-    n = len(top)
-    fig, axes = style.figure(ncols=n, nrows=2, width=1.5, height=1.6)
-    axes = axes.reshape(2, n)
-    for j in range(n):
-        for r, images in enumerate((top, bottom)):
-            axes[r, j].imshow(images[j], **BLOB)
-            axes[r, j].set_xticks([])
-            axes[r, j].set_yticks([])
-            axes[r, j].grid(False)
-        if titles is not None:
-            axes[1, j].set_title(titles[j], fontsize=7)
-    axes[0, 0].set_ylabel(labels[0])
-    axes[1, 0].set_ylabel(labels[1])
-    return fig
+    return style.image_rows([(labels[0], top), (labels[1], bottom)], titles, size=1.5, **BLOB)
 
 
 def _ae_loss(result: Result, name: str = "MSE"):
@@ -169,7 +155,7 @@ def _ae_loss(result: Result, name: str = "MSE"):
 
 def gauss_ae(result: Result, p: Mapping[str, Any]):
     d = result.data
-    return {"examples": panels({f"{i}": img for i, img in enumerate(d["examples"])}, ncols=7, size=1.6, **BLOB),
+    return {"examples": style.image_panels({f"{i}": img for i, img in enumerate(d["examples"])}, ncols=7, size=1.6, **BLOB),
             "untrained": _rows(d["inputs"], d["untrained"], ("Input", "Untrained")), "loss": _ae_loss(result),
             "outputs": _rows(d["inputs"], d["outputs"])}
 
@@ -187,7 +173,7 @@ def custom_loss(result: Result, p: Mapping[str, Any]):
     fig = _rows(inputs, outputs, titles=[f"in {a:.2f}, out {b:.2f}" for a, b in zip(inputs.mean(axis=(1, 2)),
                                                                                    outputs.mean(axis=(1, 2)))])
     fig.suptitle("Means of each input and output")
-    return {"examples": panels({f"{i}": img for i, img in enumerate(d["examples"])}, ncols=7, size=1.6, **BLOB),
+    return {"examples": style.image_panels({f"{i}": img for i, img in enumerate(d["examples"])}, ncols=7, size=1.6, **BLOB),
             "loss": _ae_loss(result, p["loss"]), "outputs": fig}
 
 

@@ -20,16 +20,6 @@ def _show(ax, image, title: str, **kwargs) -> None:
     return shown
 
 
-def panels(images: Mapping[str, np.ndarray], ncols: int, size: float = 3.0, **kwargs):
-    fig, axes = style.figure(ncols=ncols, nrows=-(-len(images) // ncols), width=size, height=size)
-    for ax in axes:
-        ax.axis("off")
-    for ax, (title, image) in zip(axes, images.items()):
-        ax.axis("on")
-        _show(ax, image, title, **kwargs)
-    return fig
-
-
 def conv_in_code(result: Result, p: Mapping[str, Any]):
     d, m = result.data, result.metrics
     source = result.table("source")["photo"].iloc[0]
@@ -38,20 +28,21 @@ def conv_in_code(result: Result, p: Mapping[str, Any]):
     _show(ax, d["photo"], f"{name}: {m['photo_height']} x {m['photo_width']}", cmap="gray")
 
     def edges(prefix: str, title: str):
-        fig = panels({"Vertical kernel": d["vertical_kernel"], "Horizontal kernel": d["horizontal_kernel"],
-                      f"{title}: vertical edges": d[f"{prefix}_vertical"],
-                      f"{title}: horizontal edges": d[f"{prefix}_horizontal"]}, ncols=2, size=3.6,
-                     cmap="gray", vmin=0, vmax=0.01)
+        images = {"Vertical kernel": d["vertical_kernel"], "Horizontal kernel": d["horizontal_kernel"],
+                  f"{title}: vertical edges": d[f"{prefix}_vertical"],
+                  f"{title}: horizontal edges": d[f"{prefix}_horizontal"]}
+        fig = style.image_panels(images, ncols=2, size=3.6, cmap="gray", vmin=0, vmax=0.01)
         for ax in fig.axes[:2]:  # the kernels have their own range
             ax.images[0].set_clim(-1, 1)
         return fig
 
     edge_torch = edges("torch", "torch conv2d")
     edge_torch.suptitle(f"Largest difference from scipy: {m['max_abs_diff_torch_scipy']:.1e}")
-    manual = panels({"Image": d["image"], "Kernel": d["kernel"], "Manual convolution": d["manual"],
-                     "scipy convolve2d": d["scipy"]}, ncols=2, size=3.4)
+    manual = style.image_panels({"Image": d["image"], "Kernel": d["kernel"], "Manual convolution": d["manual"],
+                                 "scipy convolve2d": d["scipy"]}, ncols=2, size=3.4)
     manual.suptitle(f"Largest difference: {m['max_abs_diff_manual_scipy']:.1e}")
-    return {"image_kernel": panels({"Image": d["image"], "Convolution kernel": d["kernel"]}, ncols=2, size=3.6),
+    image_kernel = style.image_panels({"Image": d["image"], "Convolution kernel": d["kernel"]}, ncols=2, size=3.6)
+    return {"image_kernel": image_kernel,
             "manual_vs_scipy": manual, "photo": photo_fig, "edges_scipy": edges("scipy", "scipy"),
             "edges_torch": edge_torch}
 
@@ -59,11 +50,11 @@ def conv_in_code(result: Result, p: Mapping[str, Any]):
 def _layer(result: Result, kind: str):
     d, m = result.data, result.metrics
     kernels, maps = np.asarray(d["kernels"]), np.asarray(d["maps"])
-    kfig = panels({f"Kernel {i}": k for i, k in enumerate(kernels)}, ncols=5, size=1.8, cmap="RdBu_r")
+    kfig = style.image_panels({f"Kernel {i}": k for i, k in enumerate(kernels)}, ncols=5, size=1.8, cmap="RdBu_r")
     kfig.suptitle(f"{kind} weight {result.summary['weight'].iloc[0]} (input channel 0)")
     ifig, (ax,) = style.figure(width=4.0, height=4.0)
     _show(ax, d["image"], f"Input {result.summary['input'].iloc[0]}")
-    mfig = panels({f"Map {i}": f for i, f in enumerate(maps)}, ncols=5, size=1.9, cmap="magma")
+    mfig = style.image_panels({f"Map {i}": f for i, f in enumerate(maps)}, ncols=5, size=1.9, cmap="magma")
     mfig.suptitle(f"Output {result.summary['output'].iloc[0]}: {m['output_height']} x {m['output_width']} per map")
     return {"kernels": kfig, "image": ifig, "feature_maps": mfig}
 
@@ -96,7 +87,7 @@ def output_size(result: Result, p: Mapping[str, Any]):
 def pooling(result: Result, p: Mapping[str, Any]):
     d, m = result.data, result.metrics
     shapes = result.summary.set_index("operation")["shape"]
-    fig = panels({f"Image {np.asarray(d['image']).shape}": d["image"],
+    fig = style.image_panels({f"Image {np.asarray(d['image']).shape}": d["image"],
                   f"Max-pooled {shapes['maxpool2d_1ch']}": d["max_pooled"],
                   f"Mean-pooled {np.asarray(d['mean_pooled']).shape}": d["mean_pooled"]}, ncols=3, size=3.4,
                  cmap="viridis", vmin=0, vmax=1)

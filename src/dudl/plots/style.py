@@ -7,7 +7,7 @@ grey dashed, a highlighted/best point is red. Titles carry the key number, as th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import matplotlib
 
@@ -148,6 +148,42 @@ def image_grid(images: np.ndarray, titles: Sequence[str], ncols: int = 4, size: 
     for ax, image, title in zip(axes, images, titles):
         ax.imshow(np.asarray(image).reshape(shape), cmap=cmap)
         ax.set_title(title, fontsize=9)
+    return fig
+
+
+def image_panels(images: Mapping[str, np.ndarray], ncols: int, size: float = 3.0, **imshow):
+    """Titled images in a grid of `ncols` columns (unused cells blank), without ticks: kernels, feature maps."""
+    fig, axes = figure(ncols=ncols, nrows=-(-len(images) // ncols), width=size, height=size)
+    for ax in axes:
+        ax.axis("off")
+    for ax, (title, image) in zip(axes, images.items()):
+        ax.axis("on")
+        ax.imshow(np.asarray(image), **imshow)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    return fig
+
+
+def image_rows(rows: Sequence[tuple[str, np.ndarray]], titles: Sequence[str] | None = None, size: float = 1.25,
+               shape: tuple[int, int] | None = None, **imshow):
+    """Equal-length sets of images as the rows of a grid, each row labelled (originals / noisy / reconstructed);
+    `titles`, one per column, go under the last row. `shape` reshapes flattened images."""
+    n = len(rows[0][1])
+    fig, axes = figure(ncols=n, nrows=len(rows), width=size, height=size + 0.15)
+    axes = axes.reshape(len(rows), n)
+    for r, (label, images) in enumerate(rows):
+        for c in range(n):
+            ax = axes[r, c]
+            image = np.asarray(images[c])
+            ax.imshow(image.reshape(shape) if shape else image, **imshow)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            if titles is not None and r == len(rows) - 1:
+                ax.set_title(titles[c], fontsize=7, y=-0.28)
+        axes[r, 0].set_ylabel(label, fontsize=9)
     return fig
 
 
