@@ -19,9 +19,10 @@ from torch import nn
 from dudl.catalog.ffn import breadth_depth_points, optimizer_points
 from dudl.data import mnist
 from dudl.experiments.common import final, point_curves
-from dudl.experiments.mnist_recipe import DIGITS, load_mnist, log_softmax_net, mnist_data, train_mnist
-from dudl.experiments.training import loaders, optimizer, predict, sgd
-from dudl.models.mlp import MLP, mlp
+from dudl.experiments.mnist_recipe import (DIGITS, load_mnist, log_softmax_net, mnist_data, sgd_recipe_parts,
+                                           train_mnist)
+from dudl.experiments.training import optimizer, predict, sgd
+from dudl.models.mlp import MLP
 from dudl.params import grid
 from dudl.results import Result
 from dudl.train import accuracy, evaluate, supervised_step, train
@@ -228,11 +229,7 @@ def parameter_histogram(model: nn.Module, bins: int, value_range) -> np.ndarray:
 
 def weight_histograms(p: P, ctx) -> Result:
     """The recipe, with the parameters' histogram taken before training and after every epoch."""
-    data = mnist_data(p, ctx, *load_mnist(ctx))
-    train_batches, test_batches = loaders(ctx, data.x_train, data.y_train, data.x_test, data.y_test,
-                                          p["batch_size"], "model")
-    model = mlp(p["layers"]).to(ctx.device)
-    loss_fn, opt = nn.CrossEntropyLoss(), optimizer("SGD", model.parameters(), p["lr"])
+    model, loss_fn, opt, train_batches, test_batches = sgd_recipe_parts(p, ctx)
     histograms = [parameter_histogram(model, p["bins"], p["value_range"])]
     stds = [float(torch.cat([q.detach().flatten() for q in model.parameters()]).std())]
 

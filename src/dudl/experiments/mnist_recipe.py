@@ -11,7 +11,7 @@ import numpy as np
 from torch import nn
 
 from dudl.data import mnist
-from dudl.experiments.training import adam, predict, train_run
+from dudl.experiments.training import adam, loaders, optimizer, predict, train_run
 from dudl.models.mlp import mlp
 
 P = Mapping[str, Any]
@@ -43,6 +43,17 @@ def train_mnist(p: P, ctx, data: mnist.MnistSplit, run_key: Any = "model", *, ma
     return train_run(ctx, data.as_tuple(), build or (lambda: mlp(p["layers"])), loss_fn or nn.CrossEntropyLoss(),
                      make_optimizer or adam(p["lr"]), p["batch_size"], epochs or ctx.scale.epochs(p["epochs"]),
                      run_key, show_progress=ctx.show_progress)
+
+
+def sgd_recipe_parts(p: P, ctx):
+    """The recipe's pieces for a training that needs its own step or per-epoch measures (its own `train` call):
+    (the 784-64-32-32-10 net, CrossEntropyLoss, SGD at p["lr"], train batches, test batches), seeded as
+    train_mnist seeds them (batches first, then the net)."""
+    data = mnist_data(p, ctx, *load_mnist(ctx))
+    train_batches, test_batches = loaders(ctx, data.x_train, data.y_train, data.x_test, data.y_test,
+                                          p["batch_size"], "model")
+    model = mlp(p["layers"]).to(ctx.device)
+    return model, nn.CrossEntropyLoss(), optimizer("SGD", model.parameters(), p["lr"]), train_batches, test_batches
 
 
 def predicted_labels(model: nn.Module, x: np.ndarray, device) -> np.ndarray:

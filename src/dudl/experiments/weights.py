@@ -19,8 +19,8 @@ from torch import nn
 from dudl.catalog.weights import weight_std_points
 from dudl.experiments.common import final, point_curves, wine_split
 from dudl.experiments.mistakes import outcome
-from dudl.experiments.mnist_recipe import load_mnist, mnist_data, train_mnist
-from dudl.experiments.training import loaders, optimizer
+from dudl.experiments.mnist_recipe import load_mnist, mnist_data, sgd_recipe_parts, train_mnist
+from dudl.experiments.training import loaders
 from dudl.models.mlp import mlp
 from dudl.models.stacked import StackedMLP, stacked_loss
 from dudl.params import grid
@@ -318,16 +318,8 @@ class FreezeBody:
         self.initial, self.moved = list(state["initial"]), float(state["moved"])
 
 
-def _sgd_recipe(p: P, ctx):
-    data = mnist_data(p, ctx, *load_mnist(ctx))
-    train_batches, test_batches = loaders(ctx, data.x_train, data.y_train, data.x_test, data.y_test,
-                                          p["batch_size"], "model")
-    model = mlp(p["layers"]).to(ctx.device)
-    return model, nn.CrossEntropyLoss(), optimizer("SGD", model.parameters(), p["lr"]), train_batches, test_batches
-
-
 def freeze_weights(p: P, ctx) -> Result:
-    model, loss_fn, opt, train_batches, test_batches = _sgd_recipe(p, ctx)
+    model, loss_fn, opt, train_batches, test_batches = sgd_recipe_parts(p, ctx)
     epochs = ctx.scale.epochs(p["epochs"])
     until = max(1, round(epochs * p["frozen_epochs"] / p["epochs"]))
     layers = named_layers(model)
@@ -385,7 +377,7 @@ def _z(values: np.ndarray) -> np.ndarray:
 
 
 def weight_changes(p: P, ctx) -> Result:
-    model, loss_fn, opt, train_batches, test_batches = _sgd_recipe(p, ctx)
+    model, loss_fn, opt, train_batches, test_batches = sgd_recipe_parts(p, ctx)
     tracker = WeightTracker(named_layers(model))
 
     def after_epoch() -> dict[str, Any]:
