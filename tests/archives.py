@@ -55,3 +55,59 @@ def use_tiny_cifar10(tmp_path, monkeypatch):
     monkeypatch.setattr(CIFAR10, "test_list", [["test_batch", md5["test_batch"]]])
     monkeypatch.setattr(CIFAR10, "meta", {**CIFAR10.meta, "md5": md5["batches.meta"]})
     return tiny, md5
+
+
+EMNIST_SPLITS = {"balanced": 47, "byclass": 62, "bymerge": 47, "digits": 10, "letters": 26, "mnist": 10}
+
+
+def _idx(array: np.ndarray) -> bytes:
+    """An unsigned-byte idx file: magic 0x0000 08 <ndim>, then each dimension as a big-endian int32."""
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def tiny_emnist(folder, per_split: int = 52):
+    """A gzip.zip in the upstream layout: a gzip/ folder holding, for each of the six splits, gzipped idx files
+    emnist-<split>-{train,test}-{images-idx3,labels-idx1}-ubyte.gz and emnist-<split>-mapping.txt. Letters are
+    labelled 1-26 as upstream (0 is unused). Returns (archive, the letters training images and labels)."""
+    import gzip
+    import zipfile
+
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = folder / "gzip.zip"
+    letters = None
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("gzip/", "")
+        for split, n_classes in EMNIST_SPLITS.items():
+            first = 1 if split == "letters" else 0
+            mapping = "".join(f"{c} {65 + c - first} {97 + c - first}\n" for c in range(first, first + n_classes))
+            zf.writestr(f"gzip/emnist-{split}-mapping.txt", mapping)
+            for part in ("train", "test"):
+                images = rng.integers(0, 256, (per_split, 28, 28), dtype=np.uint8)
+                labels = (np.arange(per_split) % n_classes + first).astype(np.uint8)
+                zf.writestr(f"gzip/emnist-{split}-{part}-images-idx3-ubyte.gz", gzip.compress(_idx(images)))
+                zf.writestr(f"gzip/emnist-{split}-{part}-labels-idx1-ubyte.gz", gzip.compress(_idx(labels)))
+                if (split, part) == ("letters", "train"):
+                    letters = images, labels.astype(np.int64)
+    return archive, letters
+
+
+def use_tiny_emnist(tmp_path, monkeypatch, per_split: int = 52):
+    """Put a tiny gzip.zip in a mirror (DUDL_MIRROR) and make the registry expect its md5. Returns
+    (dataset, the letters training images and labels it holds)."""
+    import hashlib
+
+    from dudl.data import registry
+
+    archive, letters = tiny_emnist(tmp_path / "made", per_split)
+    mirror = tmp_path / "mirror" / "emnist"
+    mirror.mkdir(parents=True)
+    shutil.copy(archive, mirror / archive.name)
+    md5 = hashlib.md5(archive.read_bytes()).hexdigest()
+    real = registry.get("emnist")
+    tiny = dataclasses.replace(real, files=(dataclasses.replace(real.files[0], checksums=(f"md5:{md5}",)),))
+    get = registry.get
+    monkeypatch.setattr(registry, "get", lambda key: tiny if key == "emnist" else get(key))
+    monkeypatch.setenv("DUDL_MIRROR", str(tmp_path / "mirror"))
+    return tiny, letters

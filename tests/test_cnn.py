@@ -1,10 +1,13 @@
-"""Section cnn: the nets' sizes and parameter counts, the Gaussian generators, the course's roll, and each notebook
-at a tiny scale."""
+"""Section cnn: the nets' sizes and parameter counts, the Gaussian generators, the course's roll, each notebook at a
+tiny scale, and the EMNIST chain (fetch -> prepare -> train -> figures) on a tiny archive in the upstream layout."""
+
+import shutil
 
 import numpy as np
 import pytest
 import torch
 
+from archives import use_tiny_emnist
 from conftest import run_experiment
 from dudl.data import gaussians
 from dudl.experiments import cnn as C
@@ -56,6 +59,12 @@ def test_cnn_experiments_train_and_report(project):
     assert -10 <= s.metrics["shift_min"] < s.metrics["shift_max"] <= 10
     g = run_experiment(project, "cnn/gauss_class")
     assert g.data["filters1"].shape == (6, 3, 3) and g.data["filters2"].shape == (4, 6, 3, 3)
+    from dudl.plots import cnn as plots
+
+    drawn = plots.gauss_class(g, {})
+    shown = lambda fig: sum(bool(ax.images) for ax in fig.axes)  # noqa: E731
+    # two classes: the titles repeat, and every image still gets its panel
+    assert shown(drawn["examples"]) == 21 and shown(drawn["predictions"]) == len(g.summary)
     f = run_experiment(project, "cnn/find_gauss")
     assert -1 <= f.metrics["r_width"] <= 1 and {"true_x", "pred_width"} <= set(f.summary.columns)
 
@@ -111,3 +120,71 @@ def test_linear_units_grid_and_sweep(project):
     assert gauss_wide_net(7)(torch.zeros(2, 1, 91, 91)).shape == (2, 1)
     r = run_experiment(project, "cnn/linear_units")
     assert len(r.summary) >= 3 and r.metrics["min_test_acc"] <= r.metrics["max_test_acc"]
+
+
+def test_emnist_nets_have_the_course_sizes_and_parameters():
+    from dudl.models.cnn import emnist_deep_net, emnist_net
+
+    net = emnist_net()
+    assert net[:8](torch.zeros(2, 1, 28, 28)).shape == (2, 6, 7, 7)  # 28 -> 14 -> 7, the notebook's 7*7*6 = 294
+    # conv 1*6*9+6, BatchNorm 2*6, conv 6*6*9+6, BatchNorm 2*6, 294*50+50, 50*26+26
+    assert count_parameters(net) == 60 + 12 + 330 + 12 + 14750 + 1326 == 16490
+    assert emnist_net((3, 7))(torch.zeros(2, 1, 28, 28)).shape == (2, 26)
+    deep = emnist_deep_net()
+    assert deep[:15](torch.zeros(2, 1, 28, 28)).shape == (2, 256, 2, 2)  # the notebook's 2*2*256 = 1024
+    assert count_parameters(deep) == 640 + 128 + 73856 + 256 + 295168 + 512 + 262400 + 16448 + 1690 == 651098
+
+
+def test_emnist_registry_keeps_torchvisions_download_path():
+    from torchvision.datasets import EMNIST
+
+    from dudl.data import registry
+
+    spec = registry.get("emnist").files[0]
+    assert spec.urls == (EMNIST.url,) and spec.checksums == (f"md5:{EMNIST.md5}",)
+
+
+def test_channel_grid_puts_the_single_run_first():
+    from dudl.catalog.cnn import channel_points
+
+    points = channel_points({"channels": [3, 7], "values": [2, 5, 8]}, None)
+    assert points[0] == "c3_7" and len(points) == 10 and points[1:4] == ["c2_2", "c2_5", "c2_8"]
+    assert len(channel_points({"channels": [5, 5], "values": [2, 5, 8]}, None)) == 9  # the single run is in the grid
+
+
+@pytest.fixture
+def tiny_emnist(project, tmp_path, monkeypatch):
+    """The letters of a tiny upstream gzip.zip, fetched from a mirror and prepared by torchvision's EMNIST."""
+    from dudl import params as P
+    from dudl.data import fetch, prepare
+
+    tiny, letters = use_tiny_emnist(tmp_path, monkeypatch, per_split=260)
+    try:
+        fetch.fetch(tiny, project, fetch.mirror_roots(), log=lambda *a: None)
+        written = prepare.prepare(tiny, P.load(project), project, log=lambda *a: None)
+        yield written, letters
+    finally:
+        for part in ("raw", "processed"):
+            shutil.rmtree(project / "data" / part / "emnist", ignore_errors=True)
+
+
+def test_emnist_chain_runs_on_a_tiny_upstream_archive(project, tiny_emnist):
+    written, (images, labels) = tiny_emnist
+    assert [p.name for p in written] == ["letters.npz"]
+    with np.load(written[0]) as data:
+        assert np.array_equal(data["images"], images) and np.array_equal(data["labels"], labels)
+        assert data["classes"][0] == "N/A" and data["classes"][1] == "a" and len(data["classes"]) == 27
+    assert not list((project / "data" / "raw" / "emnist").glob(".emnist.*")), "the unpacked files were left behind"
+    epochs = ["cnn.emnist.epochs=2", "cnn.num_chans.epochs=2", "cnn.beat_this.epochs=2"]
+    r = run_experiment(project, "cnn/emnist", scale=1.0, overrides=epochs)
+    assert r.metrics["images"] == 260 and r.metrics["final_test_err"] == pytest.approx(100 - r.metrics["final_test_acc"])
+    assert r.data["confusion"].shape == (26, 26) and r.metrics["parameters"] == 16490
+    assert np.array_equal(r.data["examples"][0], images[0].T)  # drawn transposed back, as the course's I.T
+    pixels = r.table("pixels")
+    assert pixels[pixels.stage == "after"]["value"].max() == 1.0
+    assert pixels[pixels.stage == "before"]["count"].sum() == images.size
+    n = run_experiment(project, "cnn/num_chans", scale=1.0, overrides=epochs)
+    assert len(n.summary) == 9 and set(n.summary["c1"]) == {2, 5, 8}
+    assert -1 <= n.metrics["r_channels_test_err"] <= 1 and set(n.table("curves")["run"]) >= {"c3_7", "c8_8"}
+    b = run_experiment(project, "cnn/beat_this", scale=1.0, overrides=epochs)
+    assert b.metrics["images"] == 260 and 0 <= b.metrics["final_test_err"] <= 100

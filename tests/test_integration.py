@@ -33,7 +33,7 @@ DVC_EXPERIMENTS = ["math/argmin", "gradient_descent/gd_1d", "ann/classify_qwerti
                    "regularization/dropout_in_pytorch", "metaparams/intro2winedata", "measure_performance/aprf",
                    "ffn_milestone/heart_disease", "ffn/about_mnist", "data_handling/dataset_loader",
                    "weights/matrix_sizes", "autoencoders/tied_weights", "convolution/output_size", "gpu/implement",
-                   "cnn/gauss_class"]
+                   "cnn/gauss_class", "cnn_milestone/psychometric"]
 DVC_STAGES = {catalog.get(i).stage_name for i in DVC_EXPERIMENTS}
 # (module, the experiments that import it): a change to params.py reruns them all, to stacked.py only those of
 # the two sections that train stacked models.

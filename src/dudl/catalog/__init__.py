@@ -41,6 +41,7 @@ SECTIONS: dict[str, str] = {
     "convolution": "convolution",
     "gpu": "GPU",
     "cnn": "CNN",
+    "cnn_milestone": "CNNmilestone",
 }
 
 
@@ -151,12 +152,12 @@ def point_label(value: Any) -> str:
 def _load() -> list[Experiment]:
     from dudl.catalog import (ann, data_handling, ffn, ffn_milestone, gradient_descent, math, measure_performance,
                               metaparams, overfitting, regularization, weights, autoencoders,
-                              convolution, gpu, cnn)
+                              convolution, gpu, cnn, cnn_milestone)
 
     found = []
     for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn, ffn_milestone,
                    data_handling, measure_performance, weights, autoencoders, convolution,
-                   gpu, cnn):
+                   gpu, cnn, cnn_milestone):
         found += module.EXPERIMENTS
     return found
 

@@ -1,5 +1,4 @@
-"""Section cnn (course folder CNN/): CNNs on MNIST and on Gaussian blobs. Built so far: 10 of its 13 notebooks
-(the three EMNIST notebooks are to come)."""
+"""Section cnn (course folder CNN/): CNNs on MNIST, on Gaussian blobs and on EMNIST letters (all 13 notebooks)."""
 
 from dudl.catalog import Expect, Experiment
 from typing import Literal
@@ -100,6 +99,46 @@ class CustomLossParams(GaussAEParams):
     """CNN_codeChallengeCustomLoss: CodeChallenge: Custom loss functions."""
 
     loss: Literal["l1", "l2_mean", "correlation"]   # the notebook trains with L1; the others swap in
+
+
+class EmnistParams(Block):
+    """CNN_EMNIST: The EMNIST dataset (letter recognition)."""
+
+    channels: list[Count]      # (c1, c2) of the two conv blocks
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+
+
+class NumChansParams(EmnistParams):
+    """CNN_codeChallengeNumChans: CodeChallenge: Varying number of channels."""
+
+    values: list[Count]        # c1 and c2 each take every value: a len(values)^2 grid
+
+
+def channel_points(p, scale) -> list[str]:
+    """The single run of the notebook (its `channels`) first, then the grid, each `c<c1>_<c2>`."""
+    grid_runs = [f"c{a}_{b}" for a in p["values"] for b in p["values"]]
+    single = "c{}_{}".format(*p["channels"])
+    return [single] + [r for r in grid_runs if r != single]
+
+
+class BeatThisParams(Block):
+    """CNN_codeChallengeBeatThis: CodeChallenge: How low can you go?"""
+
+    test_size: Proportion
+    batch_size: Count
+    lr: Lr
+    epochs: Epochs
+
+
+EMNIST = ("EMNIST letters (124,800 images, labels 1-26 shifted to 0-25, divided by their max), split {split}, "
+          "batches of 32 with drop_last, the test set as one batch; CrossEntropyLoss, Adam lr .001.")
+EMNIST_NET = ("Conv2d(1,c1,3,p1) -> maxpool -> BatchNorm -> leaky_relu -> Conv2d(c1,c2,3,p1) -> maxpool -> BatchNorm "
+              "-> leaky_relu -> 50 -> 26.")
+PIXELS = "How often each pixel value occurs in the raw images (0-255) and after dividing by their max."
+LETTERS = "Twenty-one EMNIST letters with their labels (drawn transposed back, as the course's I.T, since EMNIST stores them transposed)."
 
 
 CONV_AE = ("1,000 blobs exp(-r^2/w) with w from 2 to 20, + N(0, 1)/5 noise, each crossed by one bar of 1s; "
@@ -229,5 +268,54 @@ EXPERIMENTS = [
         expect=(Expect("min_test_acc", 90, 100, "reference_results 29: every width reaches about 93-100%"),
                 Expect("max_test_loss", 0, 0.25, "reference_results 29: loss 0.02-0.18")),
         params=LinearUnitsParams, cpu_minutes=40.0,
+    ),
+    Experiment(
+        S, "emnist", ("CNN_EMNIST",), "The EMNIST dataset (letter recognition)", datasets=("emnist",),
+        figures={
+            "pixels": PIXELS,
+            "examples": LETTERS,
+            "training": "Train and test loss and error rate per epoch over 10 epochs (channels 6, 6). "
+                        + EMNIST.format(split="90/10") + " " + EMNIST_NET,
+            "predictions": "Twenty-one test letters titled with the true and the predicted letter; errors drawn in "
+                           "the hot colour map.",
+            "confusion": "The 26 x 26 confusion matrix of the test set, each row normalized to sum to 1.",
+        },
+        expect=(Expect("final_test_err", 5, 11, "reference_results 31: test error about 7-9% (an estimate)"),),
+        history=CURVES, models=("model",), params=EmnistParams, mem_mb=3000,
+        cpu_minutes=3.0,  # estimate: 3.2 ms a training step on one thread here (35,100 steps), plus evaluation
+    ),
+    Experiment(
+        S, "num_chans", ("CNN_codeChallengeNumChans",), "CodeChallenge: Varying number of channels",
+        datasets=("emnist",),
+        figures={
+            "example_training": "Train and test loss and error rate per epoch of the single run with 3 and 7 "
+                                "channels, 5 epochs. " + EMNIST.format(split="90/10") + " " + EMNIST_NET,
+            "error_maps": "Final train and test error rate over the grid of channel counts c1 (rows) and c2 "
+                          "(columns), each from 2, 5 or 8; one Snakemake job per model.",
+            "error_by_channels": "Final train and test error rate against the total number of channels c1 + c2, "
+                                 "with the correlation r.",
+        },
+        curves=("test_acc",), curves_by="run", history=CURVES, points=channel_points,
+        expect=(Expect("example_test_err", 6, 12, "reference_results 30: 8.93% test error with channels (3, 7)"),
+                Expect("min_test_err", 5, 12, "reference_results 30: grid errors about 8-12%"),
+                Expect("max_test_err", 7, 15, "reference_results 30: grid errors about 8-12%"),
+                Expect("r_channels_test_err", -1, -0.5, "reference_results 30: r = -0.85 on test")),
+        params=NumChansParams, mem_mb=3000,
+        cpu_minutes=12.0,  # estimate: ten 5-epoch trainings at 3.2-3.7 ms a step (one thread here)
+    ),
+    Experiment(
+        S, "beat_this", ("CNN_codeChallengeBeatThis",), "CodeChallenge: How low can you go?", datasets=("emnist",),
+        figures={
+            "pixels": PIXELS,
+            "examples": LETTERS,
+            "training": "Train and test loss and error rate per epoch over 10 epochs of the deep net: 64, 128 and "
+                        "256 channels, dropout .25 after each block, 1024 -> 256 -> 64 -> 26 with dropout .5. "
+                        + EMNIST.format(split="95/5"),
+        },
+        expect=(Expect("final_test_err", 4, 7, "catalog: test error about 5-6%"),),
+        history=CURVES, params=BeatThisParams, summary=False, mem_mb=4000, gpu=1,
+        # estimate: 51 ms a training step on one thread here (37,050 steps); the course's "CPU: hours" is older
+        # hardware. Under the 2-hour GPU-scale line, so it runs on a CPU too.
+        cpu_minutes=35.0,
     ),
 ]

@@ -128,6 +128,31 @@ def prepare_cifar10(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
     return writers
 
 
+def prepare_emnist(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
+    """torchvision's EMNIST class reads the letters training split (what the course loads). Its own download()
+    would unpack all six splits of the 536 MB gzip.zip (about 2 GB on disk) to read one; instead the two files it
+    reads are taken from the verified archive into the folder it reads from, and it opens them (download=False)."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    from torchvision.datasets import EMNIST
+
+    split = "letters"
+    with tempfile.TemporaryDirectory(dir=raw, prefix=".emnist.") as root:
+        folder = Path(root) / "EMNIST" / "raw"
+        folder.mkdir(parents=True)
+        with zipfile.ZipFile(raw / "gzip.zip") as archive:
+            for kind in ("images-idx3", "labels-idx1"):
+                name = f"emnist-{split}-train-{kind}-ubyte"
+                with archive.open(f"gzip/{name}.gz") as packed, gzip.open(packed) as member, \
+                        open(folder / name, "wb") as out:
+                    shutil.copyfileobj(member, out)
+        data = EMNIST(root, split=split, train=True, download=False)
+        images, labels = data.data.numpy(), data.targets.numpy().astype(np.int64)
+    return {"letters.npz": _npz(images=images, labels=labels, classes=np.asarray(data.classes))}
+
+
 PREPARERS: dict[str, Callable[[Path, Mapping[str, Any]], dict[str, Writer]]] = {
     "mnist": prepare_mnist,
     "fashion_mnist": prepare_fashion_mnist,
@@ -137,6 +162,7 @@ PREPARERS: dict[str, Callable[[Path, Mapping[str, Any]], dict[str, Writer]]] = {
     "text": prepare_text,
     "style_images": prepare_style_images,
     "cifar10": prepare_cifar10,
+    "emnist": prepare_emnist,
 }
 
 

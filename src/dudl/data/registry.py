@@ -235,7 +235,9 @@ DATASETS: dict[str, Dataset] = {
                     extract=True,
                 ),
             ),
-            notes="Prepared by the CNN section that first uses it.",
+            prepared=("letters.npz",),
+            notes=("Only the letters training split is prepared (what the CNN notebooks load): torchvision's EMNIST "
+                   "class reads it, images uint8 [124800, 28, 28] stored transposed as upstream, labels 1-26."),
             size_mb=536.0,
         ),
         Dataset(

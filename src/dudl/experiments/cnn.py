@@ -13,9 +13,11 @@ from dudl.data import gaussians, mnist
 from dudl.experiments.common import final, point_curves, split
 from dudl.experiments.mnist_recipe import load_mnist, mnist_data
 from dudl.experiments.training import adam, predict, train_autoencoder, train_run
-from dudl.catalog.cnn import unit_points
-from dudl.models.cnn import FeatureMapNet, gauss_autoencoder, gauss_net, gauss_wide_net, mnist_cnn
+from dudl.catalog.cnn import channel_points, unit_points
+from dudl.models.cnn import (FeatureMapNet, emnist_deep_net, emnist_net, gauss_autoencoder, gauss_net, gauss_wide_net,
+                             mnist_cnn)
 from dudl.results import Result
+from dudl import performance
 from dudl.train import accuracy
 
 P = Mapping[str, Any]
@@ -233,3 +235,91 @@ def custom_loss(p: P, ctx) -> Result:
     result.metrics["output_means_mean"] = float(np.mean(result.data["outputs"].mean(axis=(1, 2))))
     result.metrics["input_means_mean"] = float(np.mean(result.data["inputs"].mean(axis=(1, 2))))
     return result
+
+
+# ---------------------------------------------------------------- EMNIST letters
+
+
+def emnist_letters(p: P, ctx):
+    """The course's EMNIST: letters as N x 1 x 28 x 28 floats divided by their max, labels 1-26 moved to 0-25
+    (class 0, "N/A", has no images), split at random by p["test_size"]; a stratified `scale` share of them below
+    scale 1.0. Returns (raw uint8 images kept, their labels, letter names, (x_train, x_test, y_train, y_test))."""
+    with np.load(ctx.data_file("emnist", "letters.npz")) as f:
+        images, labels, classes = f["images"], f["labels"] - 1, [str(c) for c in f["classes"][1:]]
+    keep = ctx.subset(labels)
+    raw = images[keep]
+    x = (raw.astype(np.float32) / raw.max()).reshape(-1, 1, SIDE, SIDE)
+    return raw, labels[keep], classes, split(x, labels[keep], p["test_size"], ctx.seed_for("split"))
+
+
+def _pixels_divided(raw: np.ndarray) -> pd.DataFrame:
+    """pixel_counts of the raw letters and of raw / max, counted once: dividing by a scalar moves each value and
+    keeps its count, so the 98 million floats need not be sorted again."""
+    values = np.arange(256)
+    counts = np.bincount(raw.ravel(), minlength=256)
+    seen = counts > 0
+    before = pd.DataFrame({"stage": "before", "value": values[seen].astype(float), "count": counts[seen]})
+    return pd.concat([before, before.assign(stage="after", value=before["value"] / values[seen].max())],
+                     ignore_index=True)
+
+
+def _errors(history) -> dict[str, float]:
+    """Final error rates (%) as the notebooks report them: 100 minus accuracy."""
+    return {f"final_{part}_err": 100.0 - float(history[f"{part}_acc"][-1]) for part in ("train", "test")}
+
+
+def _letters_result(raw: np.ndarray, labels: np.ndarray, classes, history, extra: Mapping[str, Any] | None = None):
+    return Result(metrics={**final(history), **_errors(history), "images": int(len(raw)), **(extra or {})},
+                  history=history.frame(),
+                  data={"pixels": _pixels_divided(raw), "examples": raw[:21].transpose(0, 2, 1),
+                        "example_labels": np.asarray([classes[i] for i in labels[:21]])})
+
+
+def _train_letters(p: P, ctx, data, build, run_key: Any = "model"):
+    return _train_cnn(p, ctx, data, build, nn.CrossEntropyLoss(), run_key=run_key)
+
+
+def emnist(p: P, ctx) -> Result:
+    raw, labels, classes, data = emnist_letters(p, ctx)
+    model, history, _ = _train_letters(p, ctx, data, lambda: emnist_net(tuple(p["channels"])))
+    x_test, y_test = data[1], data[3]
+    guesses = predict(model, x_test, ctx.device).argmax(axis=1)
+    result = _letters_result(raw, labels, classes, history, {"parameters": sum(q.numel() for q in model.parameters())})
+    n = min(21, len(x_test))
+    result.summary = pd.DataFrame({"true": [classes[i] for i in y_test[:n]], "guess": [classes[i] for i in guesses[:n]]})
+    result.data.update(test_images=x_test[:n, 0].transpose(0, 2, 1), classes=np.asarray(classes),
+                       confusion=performance.confusion(y_test, guesses, range(len(classes)), normalize="true"))
+    result.models = {"model": model.state_dict()}
+    return result
+
+
+def num_chans_point(p: P, ctx, run: str) -> Result:
+    """One model of the channel grid (run `c<c1>_<c2>`), on the same letters and split as every other."""
+    c1, c2 = (int(v) for v in run[1:].split("_"))
+    *_, data = emnist_letters(p, ctx)
+    _, history, _ = _train_letters(p, ctx, data, lambda: emnist_net((c1, c2)), run_key=("run", run))
+    row = {"run": run, "c1": c1, "c2": c2, **_errors(history)}
+    return Result(metrics=_errors(history), summary=pd.DataFrame([row]), history=history.frame())
+
+
+def num_chans_combine(p: P, ctx, parts: Mapping[str, Result]) -> Result:
+    runs = [r for r in channel_points(p, ctx.scale) if r in parts]
+    single = runs[0]
+    grid_runs = [f"c{a}_{b}" for a in p["values"] for b in p["values"] if f"c{a}_{b}" in parts]
+    summary = pd.concat([parts[r].summary for r in grid_runs], ignore_index=True)
+    total = summary["c1"] + summary["c2"]
+    r_of = lambda col: float(np.corrcoef(total, summary[col])[0, 1]) if summary[col].std() > 0 else 0.0  # noqa: E731
+    return Result(
+        metrics={"example_test_err": parts[single].metrics["final_test_err"],
+                 "example_train_err": parts[single].metrics["final_train_err"],
+                 "min_test_err": float(summary["final_test_err"].min()),
+                 "max_test_err": float(summary["final_test_err"].max()),
+                 "r_channels_train_err": r_of("final_train_err"), "r_channels_test_err": r_of("final_test_err")},
+        summary=summary, history=parts[single].history,
+        data={"curves": point_curves({r: parts[r] for r in runs})})
+
+
+def beat_this(p: P, ctx) -> Result:
+    raw, labels, classes, data = emnist_letters(p, ctx)
+    _, history, _ = _train_letters(p, ctx, data, emnist_deep_net)
+    return _letters_result(raw, labels, classes, history)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import numpy as np
+import seaborn as sns
 from matplotlib.patches import Circle
 
 from dudl.plots import style
-from dudl.plots.ffn import _final_title, _training
+from dudl.plots.ffn import _final_title, _pixels, _training
 from dudl.results import Result
 
 BLOB = dict(cmap="jet", vmin=-1, vmax=1, extent=(-4, 4, -4, 4))
@@ -57,8 +58,8 @@ def gauss_class(result: Result, p: Mapping[str, Any]):
 def find_gauss(result: Result, p: Mapping[str, Any]):
     d, m, s = result.data, result.metrics, result.summary
     t = np.asarray(d["example_targets"])
-    examples = style.image_panels({f"XY=({x:.0f},{y:.0f}), W={w:.0f}": img for (x, y, w), img in zip(t, d["examples"])},
-                      ncols=7, size=1.9, **BLOB)
+    examples = style.image_panels({f"XY=({x:.0f},{y:.0f}), W={w:.0f} ({i})": img for i, ((x, y, w), img) in
+                                   enumerate(zip(t, d["examples"]))}, ncols=7, size=1.9, **BLOB)
     h = result.history
     training, (ax,) = style.figure(width=6.0, height=3.8)
     ax.plot(h["epoch"], h["train_loss"], color=style.TRAIN, label="Train")
@@ -126,10 +127,11 @@ def _feature_maps(result: Result, p: Mapping[str, Any]):
 
 def gauss_class_like(result: Result) -> dict:
     d, s = result.data, result.summary
-    examples = style.image_panels({f"Class {int(c)}": img for c, img in zip(d["example_labels"], d["examples"])}, ncols=7,
-                      size=1.9, **BLOB)
-    predictions = style.image_panels({f"T:{t}, P:{g}": img for t, g, img in zip(s["true"], s["guess"], d["test_images"])},
-                         ncols=10, size=1.6, **BLOB)
+    # Titles repeat (two classes), and image_panels keys them: the index keeps every panel.
+    examples = style.image_panels({f"Class {int(c)} ({i})": img for i, (c, img) in
+                                   enumerate(zip(d["example_labels"], d["examples"]))}, ncols=7, size=1.9, **BLOB)
+    predictions = style.image_panels({f"T:{t}, P:{g} ({i})": img for i, (t, g, img) in
+                                      enumerate(zip(s["true"], s["guess"], d["test_images"]))}, ncols=10, size=1.6, **BLOB)
     return {"examples": examples, "training": _losses_and_accuracy(result), "predictions": predictions}
 
 
@@ -188,3 +190,71 @@ def linear_units(result: Result, p: Mapping[str, Any]):
         ax.legend()
         figures[key] = fig
     return figures
+
+
+# ---------------------------------------------------------------- EMNIST letters
+
+
+def _loss_and_error(result: Result, title: str):
+    """Loss and error rate (100 - accuracy, as the EMNIST notebooks plot it) per epoch, train and test."""
+    h = result.history.assign(train_err=lambda f: 100 - f["train_acc"], test_err=lambda f: 100 - f["test_acc"])
+    fig, axes = style.figure(ncols=2, width=4.8, height=3.8)
+    style.train_test(axes[0], h, "loss")
+    axes[0].set_title("Loss")
+    style.train_test(axes[1], h, "err")
+    axes[1].set_title(title)
+    return fig
+
+
+def _letters(result: Result) -> dict:
+    d = result.data
+    examples = style.image_panels({f"{label} ({i})": img for i, (label, img) in
+                                   enumerate(zip(d["example_labels"], d["examples"]))}, ncols=7, size=1.6, cmap="gray")
+    title = f"Final model test error rate: {result.metrics['final_test_err']:.2f}%"
+    return {"pixels": _pixels(result), "examples": examples, "training": _loss_and_error(result, title)}
+
+
+def emnist(result: Result, p: Mapping[str, Any]):
+    d, s = result.data, result.summary
+    figures = _letters(result)
+    predictions = style.image_panels({f"True {t}, pred. {g} ({i})": img for i, (t, g, img) in
+                                      enumerate(zip(s["true"], s["guess"], d["test_images"]))},
+                                     ncols=7, size=1.6, cmap="gray")
+    for ax, wrong in zip(predictions.axes, s["true"] != s["guess"]):
+        if wrong:
+            ax.images[0].set_cmap("hot")
+    confusion, (ax,) = style.figure(width=11.0, height=10.0)
+    style.confusion_heatmap(ax, np.asarray(d["confusion"]), list(d["classes"]), normalized=True, vmax=0.1,
+                            title="Test confusion matrix (rows sum to 1; colour saturates at .1)")
+    for text in ax.texts:  # 676 cells: the annotation says only what the colour cannot (the diagonal)
+        if float(text.get_text()) < 0.1:
+            text.set_text("")
+    return {**figures, "predictions": predictions, "confusion": confusion}
+
+
+def beat_this(result: Result, p: Mapping[str, Any]):
+    return _letters(result)
+
+
+def num_chans(result: Result, p: Mapping[str, Any]):
+    s, m = result.summary, result.metrics
+    single = "c{}_{}".format(*p["channels"])
+    curves = result.table("curves")
+    example = _loss_and_error(Result(metrics={}, history=curves[curves["run"] == single]),
+                              f"Channels {p['channels'][0]}, {p['channels'][1]}: test error "
+                              f"{m['example_test_err']:.2f}%")
+    maps, axes = style.figure(ncols=2, width=5.4, height=4.2)
+    for ax, part in zip(axes, ("train", "test")):
+        grid = s.pivot(index="c1", columns="c2", values=f"final_{part}_err")
+        sns.heatmap(grid, annot=True, fmt=".1f", cmap="viridis_r", square=True, ax=ax,
+                    cbar_kws={"label": "Error rate (%)"})
+        ax.invert_yaxis()
+        ax.set(xlabel="Channels in conv2 (c2)", ylabel="Channels in conv1 (c1)", title=f"Final {part} error")
+    by_total, (ax,) = style.figure(width=6.0, height=3.8)
+    total = s["c1"] + s["c2"]
+    for part, color in (("train", style.TRAIN), ("test", style.TEST)):
+        ax.plot(total, s[f"final_{part}_err"], "o", color=color, markersize=7,
+                label=f"{part.capitalize()} (r={m[f'r_channels_{part}_err']:.2f})")
+    ax.set(xlabel="Total channels (c1 + c2)", ylabel="Final error rate (%)", title="Error rate by number of channels")
+    ax.legend()
+    return {"example_training": example, "error_maps": maps, "error_by_channels": by_total}

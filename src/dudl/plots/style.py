@@ -78,7 +78,7 @@ def train_test(ax, frame: pd.DataFrame, metric: str = "acc", x: str = "epoch", l
             ax.plot(frame[x], frame[column], color=color, label=label, marker="o" if markers else None,
                     markersize=3 if markers else None, linewidth=1.5)
     ax.set_xlabel(x.capitalize())
-    ax.set_ylabel({"acc": "Accuracy (%)", "loss": "Loss"}.get(metric, metric))
+    ax.set_ylabel({"acc": "Accuracy (%)", "loss": "Loss", "err": "Error rate (%)"}.get(metric, metric))
     ax.legend()
 
 
