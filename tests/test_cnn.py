@@ -188,3 +188,10 @@ def test_emnist_chain_runs_on_a_tiny_upstream_archive(project, tiny_emnist):
     assert -1 <= n.metrics["r_channels_test_err"] <= 1 and set(n.table("curves")["run"]) >= {"c3_7", "c8_8"}
     b = run_experiment(project, "cnn/beat_this", scale=1.0, overrides=epochs)
     assert b.metrics["images"] == 260 and 0 <= b.metrics["final_test_err"] <= 100
+
+
+def test_fast_kernels_param_reaches_the_trainer_and_is_recorded(project):
+    fast = run_experiment(project, "cnn/softcoding", overrides=["fast_kernels=true"], figures=False)
+    slow = run_experiment(project, "cnn/softcoding", figures=False)
+    assert fast.meta["fast_kernels"] is True and "fast_kernels" not in slow.meta
+    assert fast.metrics["final_train_loss"] == pytest.approx(slow.metrics["final_train_loss"], rel=1e-3)

@@ -68,9 +68,9 @@ def test_overrides_parse_values_as_yaml(good):
 
 def test_slice_holds_only_what_the_experiment_reads(good):
     sliced = P.experiment_slice(good, "ann", "regression")
-    assert set(sliced) == {"seed", "scale", "device", "precision", "experiment"}
+    assert set(sliced) == {"seed", "scale", "device", "precision", "fast_kernels", "experiment"}
     assert sliced["experiment"] == good["ann"]["regression"]
-    assert P.experiment_keys("ann", "regression") == ["seed", "scale", "device", "precision", "ann.regression"]
+    assert P.experiment_keys("ann", "regression") == ["seed", "scale", "device", "precision", "fast_kernels", "ann.regression"]
 
 
 def test_derived_seeds_are_stable_and_distinct():
@@ -115,7 +115,7 @@ def test_params_yaml_has_every_declared_key_and_nothing_else(good):
     sections = {e.section for e in catalog.EXPERIMENTS}
     for section in sections:
         assert set(good[section]) == {e.name for e in catalog.EXPERIMENTS if e.section == section}
-    assert set(good) - {"resources"} == {"seed", "scale", "device", "precision", "gpu_scale_on_cpu", "data", *sections}
+    assert set(good) - {"resources"} == {"seed", "scale", "device", "precision", "fast_kernels", "gpu_scale_on_cpu", "data", *sections}
 
 
 def test_the_committed_schema_file_is_generated_from_the_declarations():

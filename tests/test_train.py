@@ -202,3 +202,28 @@ def test_device_selection_and_threads():
             resolve_device("cuda")
     configure(threads=1, device="cpu")
     assert torch.get_num_threads() == 1
+
+
+def test_fast_kernels_fuse_the_optimizer_and_lay_convolutions_out_channels_last_at_the_same_numbers():
+    from dudl import runtime
+    from dudl.models.cnn import mnist_cnn
+
+    x = torch.rand(96, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    y = torch.randint(0, 10, (96,), generator=torch.Generator().manual_seed(1))
+
+    def run(fast: bool):
+        torch.manual_seed(0)
+        model = mnist_cnn()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        batches = Batches(x, y, 32, shuffle=True, generator=torch.Generator().manual_seed(2))
+        with runtime.run_settings(fast_kernels=fast):
+            history = fit(model, batches, nn.CrossEntropyLoss(), opt, 3, metric=accuracy)
+        return model, opt, history
+
+    slow_model, slow_opt, slow = run(False)
+    fast_model, fast_opt, fast = run(True)
+    assert fast_opt.param_groups[0]["fused"] and not slow_opt.param_groups[0].get("fused")
+    assert fast_model[3].weight.is_contiguous(memory_format=torch.channels_last)  # Conv2d(10, 20, 5)
+    assert not slow_model[3].weight.is_contiguous(memory_format=torch.channels_last)
+    assert np.allclose(fast["train_loss"], slow["train_loss"], rtol=1e-4)  # another rounding, the same math
+    assert torch.allclose(fast_model[-1].weight, slow_model[-1].weight, atol=1e-5)

@@ -18,7 +18,7 @@ import numpy as np
 import yaml
 
 SCHEMA_PATH = Path("workflow") / "schemas" / "params.schema.json"  # GENERATED (`dudl schema --write`), for editors
-TOP_LEVEL_KEYS = ("seed", "scale", "device", "precision")  # what every experiment reads besides its own block
+TOP_LEVEL_KEYS = ("seed", "scale", "device", "precision", "fast_kernels")  # what every experiment reads besides its own block
 
 
 class ParamsError(ValueError):

@@ -154,6 +154,9 @@ def top_level_fields() -> dict[str, Any]:
             description="auto: CUDA for experiments that declare a GPU, when one is present; else the CPU")),
         "precision": (Literal[PRECISIONS], Field(
             description="fp32 (faithful, the default) | bf16 (autocast; CPU or CUDA) | fp16 (autocast, CUDA only)")),
+        "fast_kernels": (bool, Field(
+            description="channels_last convolutions and fused optimizer steps: faster, the same math, numbers "
+                        "equal to the default's only up to float rounding (opt-in)")),
         "gpu_scale_on_cpu": (bool, Field(
             description="run experiments estimated at over 2 hours on a CPU even without CUDA")),
         "data": (Data, ...),

@@ -38,6 +38,7 @@ class Context:
     root: Path = Path(".")
     show_progress: bool = True
     precision: str = "fp32"
+    fast_kernels: bool = False
 
     def seed_for(self, *keys: Any) -> int:
         return derive_seed(self.seed, self.experiment.id, *keys)
@@ -83,7 +84,7 @@ def make_context(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("
 
     device = configure(threads, sliced["device"], wants_gpu=exp.gpu > 0)
     return Context(exp, int(sliced["seed"]), Scale(float(sliced["scale"])), device, threads, root, show_progress,
-                   precision=str(sliced.get("precision", "fp32")))
+                   precision=str(sliced.get("precision", "fp32")), fast_kernels=bool(sliced.get("fast_kernels", False)))
 
 
 def _functions(exp: Experiment) -> dict[str, Callable]:
@@ -110,6 +111,8 @@ def provenance(ctx: Context, sliced: Mapping[str, Any], nondeterministic_ops: It
     }
     if ctx.precision != "fp32":
         meta["precision"] = ctx.precision
+    if ctx.fast_kernels:
+        meta["fast_kernels"] = True
     ops = sorted(set(nondeterministic_ops))
     if ctx.device.type != "cpu":
         meta["deterministic"] = not ops
@@ -176,7 +179,7 @@ def run(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), thre
     else:
         out = root / exp.out_dir
     resume_dir = out / RESUME_DIR if resume else None
-    with runtime.run_settings(precision=ctx.precision, resume_dir=resume_dir, checkpoint_seconds=runtime.checkpoint_seconds(),
+    with runtime.run_settings(precision=ctx.precision, fast_kernels=ctx.fast_kernels, resume_dir=resume_dir, checkpoint_seconds=runtime.checkpoint_seconds(),
                               fingerprint=fingerprint(exp, sliced, point, root) if resume else "") as settings:
         if point is not None:
             result = fns["point"](p, ctx, value)
@@ -185,7 +188,8 @@ def run(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), thre
             values = exp.point_values(p, ctx.scale)
             parts = {}
             for v in values:  # each point is its own run: its own resume folder, as under Snakemake
-                with runtime.run_settings(precision=ctx.precision, checkpoint_seconds=settings.checkpoint_seconds,
+                with runtime.run_settings(precision=ctx.precision, fast_kernels=ctx.fast_kernels,
+                                          checkpoint_seconds=settings.checkpoint_seconds,
                                           nondeterministic_ops=settings.nondeterministic_ops,
                                           resume_dir=(root / exp.point_dir(v) / RESUME_DIR) if resume else None,
                                           fingerprint=fingerprint(exp, sliced, point_label(v), root) if resume else ""):

@@ -81,6 +81,7 @@ class RunSettings:
     autocast precision, and the folder, fingerprint and interval of resume checkpoints (None: no resume)."""
 
     precision: str = "fp32"
+    fast_kernels: bool = False  # dudl.train.use_fast_kernels on every training
     resume_dir: Path | None = None
     fingerprint: str = ""
     checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS

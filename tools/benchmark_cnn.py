@@ -1,0 +1,178 @@
+"""Benchmark: CNN_CNN4MNIST and the denoising autoencoder, a course-style loop against the pipeline's trainer
+and the speed levers of issue 8, side by side in one run.
+
+    python tools/benchmark_cnn.py                  # 2 epochs of CNN4MNIST, 2,000 autoencoder iterations
+    python tools/benchmark_cnn.py --threads 2      # both cores for one job (a job that runs alone)
+    python tools/benchmark_cnn.py --epochs 10 --iterations 10000   # the course's full trainings
+
+Every variant trains the same net from the same initial weights on the same data, with batches drawn from the
+same seed by each loop's own sampler (so the orders, and the numbers, differ a little between course style and
+ours; the levers change nothing in the order):
+- CNN4MNIST: the 18,000 training digits as 1 x 28 x 28, batches of 32 (drop_last, the same order), Adam .001,
+  CrossEntropyLoss, the 2,000 test digits scored once per epoch;
+- denoising: the 784-250-50-250-784 autoencoder, Adam .001, MSELoss, each iteration one batch of 32 drawn at
+  random with replacement (the same draws for every variant), every step's loss kept.
+Variants:
+- course style: DataLoader(TensorDataset) (CNN) or numpy's random choice (autoencoder) and a per-batch `.item()`,
+  as the notebooks write them;
+- ours: dudl.train (fit over Batches; train over RandomBatches with record_steps);
+- ours + the trainer's levers: `fast_kernels` (channels_last convolutions, fused optimizer steps), torch.compile
+  of the net, both, and bf16 autocast (the `precision` knob).
+It prints each time, the ratio course-style / variant, and the final test accuracy or mean loss of the last
+100 steps, so that a lever that changes the numbers shows it. For the autoencoder it also times a floor, the
+same steps' matrix products alone (tools/benchmark_ffn.py's), the most any fp32 loop could gain. Not a test: timings depend on the machine. A
+lever's numbers equal the eager run's only up to float rounding (another conv algorithm sums in another order).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from benchmark_ffn import matmul_floor  # noqa: E402
+from dudl import runtime  # noqa: E402
+from dudl.data import mnist  # noqa: E402
+from dudl.models.autoencoders import autoencoder  # noqa: E402
+from dudl.models.cnn import mnist_cnn  # noqa: E402
+from dudl.train import Batches, RandomBatches, accuracy, fit, supervised_step, train  # noqa: E402
+
+# ---------------------------------------------------------------- CNN4MNIST
+
+
+def cnn_course(model, data, epochs: int, seed: int) -> float:
+    x_train, y_train, x_test, y_test = data
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True, drop_last=True,
+                        generator=torch.Generator().manual_seed(seed))
+    loss_fn, opt = nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.001)
+    for _ in range(epochs):
+        losses, accs = [], []
+        model.train()
+        for xb, yb in loader:
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+            accs.append(100 * torch.mean((torch.argmax(out, axis=1) == yb).float()).item())
+        model.eval()
+        with torch.no_grad():
+            test_acc = 100 * torch.mean((torch.argmax(model(x_test), axis=1) == y_test).float()).item()
+    return test_acc
+
+
+def cnn_ours(model, data, epochs: int, seed: int) -> float:
+    x_train, y_train, x_test, y_test = data
+    batches = Batches(x_train, y_train, 32, shuffle=True, drop_last=True, generator=torch.Generator().manual_seed(seed))
+    history = fit(model, batches, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.001), epochs,
+                  metric=accuracy, test=Batches(x_test, y_test, None), show_progress=False)
+    return float(history["test_acc"][-1])
+
+
+# ---------------------------------------------------------------- denoising autoencoder
+
+
+def ae_course(model, x, iterations: int, seed: int) -> float:
+    rng = np.random.default_rng(seed)
+    loss_fn, opt = nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=0.001)
+    losses = torch.zeros(iterations)
+    for i in range(iterations):
+        xb = x[rng.choice(len(x), 32)]
+        out = model(xb)
+        loss = loss_fn(out, xb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses[i] = loss.item()
+    return float(losses[-100:].mean())
+
+
+def ae_ours(model, x, iterations: int, seed: int) -> float:
+    opt = torch.optim.Adam(model.parameters(), lr=0.001)
+    batches = RandomBatches(x, 32, iterations, torch.Generator().manual_seed(seed), y=x)
+    history = train(supervised_step(model, nn.MSELoss(), opt), batches, 1, modules=model, optimizers=opt,
+                    record_steps=True, show_progress=False)
+    return float(np.mean(history.steps["train_loss"][-100:]))
+
+
+def timed(loop, build, *args) -> tuple[float, float]:
+    torch.manual_seed(0)
+    model = build()
+    start = time.perf_counter()
+    result = loop(model, *args, seed=0)
+    return time.perf_counter() - start, result
+
+
+VARIANTS = {  # label: (run settings, compile the net)
+    "ours": ({}, False),
+    "ours + fast_kernels": ({"fast_kernels": True}, False),
+    "ours + torch.compile": ({}, True),
+    "ours + fast_kernels + compile": ({"fast_kernels": True}, True),
+    "ours + bf16 (numbers change)": ({"precision": "bf16"}, False),
+}
+
+
+def compare(name: str, unit: str, course, ours, build, args) -> dict[str, float]:
+    base, base_result = timed(course, build, *args)
+    print(f"{name}: course style {base:.1f} s ({unit} {base_result:.4g})")
+    ratios = {}
+    for label, (settings, compiled) in VARIANTS.items():
+        make = (lambda: torch.compile(build())) if compiled else build
+        with runtime.run_settings(**settings):
+            if compiled:
+                timed(ours, make, *short(args))  # compile outside the timing, as a long run amortizes it
+            seconds, result = timed(ours, make, *args)
+        ratios[label] = base / seconds
+        print(f"  {label:32s} {seconds:7.1f} s  {ratios[label]:5.2f}x  ({unit} {result:.4g})", flush=True)
+    return ratios
+
+
+def short(args):
+    """The same work, one epoch or 50 iterations: the warm-up that pays torch.compile's one-off cost."""
+    data, n = args
+    return data, (1 if isinstance(data, list) else 50)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=2, help="CNN4MNIST epochs (the course: 10)")
+    parser.add_argument("--iterations", type=int, default=2000, help="autoencoder iterations (the course: 10,000)")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    runtime.configure(args.threads, "cpu")
+    images, labels = mnist.load_small(ROOT / "data" / "processed" / "mnist" / "train_small.npz")
+    split = mnist.standard(images, labels, seed=0)
+    as_images = lambda a: torch.tensor(a).reshape(-1, 1, 28, 28)  # noqa: E731
+    cnn_data = [as_images(split.x_train), torch.tensor(split.y_train), as_images(split.x_test), torch.tensor(split.y_test)]
+    ae_data = torch.tensor(mnist.normalize(images))
+    print(f"{args.threads} thread(s); CNN4MNIST {args.epochs} epochs, denoising autoencoder {args.iterations} "
+          "iterations")
+    # one untimed pass of each loop: a process's first training pays one-off costs (allocator, library set-up)
+    timed(cnn_course, mnist_cnn, cnn_data, 1)
+    timed(ae_course, lambda: autoencoder([784, 250, 50, 250, 784]), ae_data, 50)
+    cnn = compare("CNN4MNIST", "test acc", cnn_course, cnn_ours, mnist_cnn, (cnn_data, args.epochs))
+    ae = compare("denoising autoencoder", "mean loss, last 100 steps", ae_course, ae_ours,
+                 lambda: autoencoder([784, 250, 50, 250, 784]), (ae_data, args.iterations))
+    rows = ae_data[torch.arange(32 * args.iterations) % len(ae_data)]
+    floor, _ = timed(lambda m, seed: matmul_floor(m, rows, None, ae_data[:1], None, 1, seed),
+                     lambda: autoencoder([784, 250, 50, 250, 784]))
+    course_ae, _ = timed(ae_course, lambda: autoencoder([784, 250, 50, 250, 784]), ae_data, args.iterations)
+    print(f"  matrix products alone: {floor:.1f} s; course style / floor {course_ae / floor:.2f}x (the most any "
+          "fp32 loop could gain)")
+    best = lambda r: max((v, k) for k, v in r.items() if "bf16" not in k)  # noqa: E731
+    print("best fp32 ratio (course-style / variant): CNN4MNIST {:.2f}x ({}), denoising {:.2f}x ({})".format(
+        *best(cnn), *best(ae)))
+
+
+if __name__ == "__main__":
+    main()
