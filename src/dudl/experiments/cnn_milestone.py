@@ -11,7 +11,7 @@ import torch
 from scipy.special import expit
 from torch import nn
 
-from dudl.experiments.common import binary_targets, final, split
+from dudl.experiments.common import binary_targets, example_rows, final, split
 from dudl.experiments.training import adam, loaders, predict, to_tensors, train_run
 from dudl.models.cnn_milestone import bar_net, cifar_autoencoder, cifar_classifier, fashion_classifier
 from dudl.models.mlp import count_parameters
@@ -86,10 +86,6 @@ def _flipped(batches, p: float, generator):
     return RandomFlips(batches, p, generator) if p > 0 else batches
 
 
-def _pick(ctx, n: int, k: int) -> np.ndarray:
-    return np.sort(ctx.rng("examples").choice(n, size=min(k, n), replace=False))
-
-
 # ---------------------------------------------------------------- projects 1 and 3: train / dev / test
 
 
@@ -113,7 +109,7 @@ def _classify(p: P, ctx, dataset: str, build, show: str) -> Result:
                                     generator)))
     test_loss, test_acc = evaluate(model, [test_batch], loss_fn, accuracy)
     shown_x, shown_y = (x_train, y_train) if show == "train" else (t.cpu().numpy() for t in test_batch)
-    picks = _pick(ctx, len(shown_y), p["examples"])
+    picks = example_rows(ctx, len(shown_y), p["examples"])
     return Result(
         metrics={**{k.replace("test", "dev"): v for k, v in final(history).items()},
                  "test_loss": float(test_loss), "test_acc": float(test_acc), "train_images": int(len(y_train)),
@@ -148,7 +144,7 @@ def cifar10_autoencoder(p: P, ctx) -> Result:
     history = fit(model, train_b, nn.MSELoss(), opt, ctx.scale.epochs(p["epochs"]),
                   test=Batches(xte, xte, p["test_batch_size"]), show_progress=ctx.show_progress, desc="model")
     k = min(p["shown"], len(x_test))
-    picks = _pick(ctx, len(y_train), p["examples"])
+    picks = example_rows(ctx, len(y_train), p["examples"])
     return Result(
         metrics={**final(history, ("train_loss", "test_loss")), "train_images": int(len(xt)),
                  "test_images": int(len(xte)), "parameters": count_parameters(model)},

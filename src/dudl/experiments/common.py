@@ -61,6 +61,12 @@ def point_curves(parts: Mapping[str, Any]) -> pd.DataFrame:
     return pd.concat([part.history.assign(run=run) for run, part in parts.items()], ignore_index=True)
 
 
+def example_rows(ctx, n_rows: int, k: int, key: str = "examples") -> np.ndarray:
+    """k row indices (all, when fewer) drawn at random without replacement from the run's `key` stream, sorted:
+    the images an examples figure shows."""
+    return np.sort(ctx.rng(key).choice(n_rows, size=min(k, n_rows), replace=False))
+
+
 def split(x: np.ndarray, y: np.ndarray, test_size: float, seed: int, stratify: bool = False):
     """(x_train, x_test, y_train, y_test) with scikit-learn's train_test_split, as the course splits,
     but seeded."""

@@ -21,7 +21,7 @@ from dudl.catalog.data_handling import depth_points, noise_points, oversampling_
 from dudl.checkpoints import load_checkpoint, save_checkpoint
 from dudl.data import fetch, mnist, registry, tabular
 from dudl.data.external import Unavailable, read_table
-from dudl.experiments.common import binary_targets, final, point_curves, qwerties, split
+from dudl.experiments.common import binary_targets, example_rows, final, point_curves, qwerties, split
 from dudl.experiments.mnist_recipe import load_mnist, log_softmax_net, mnist_data
 from dudl.experiments.training import adam, loaders, predict, sgd, train_run
 from dudl.models.mlp import MLP, count_parameters, mlp
@@ -84,7 +84,7 @@ def cifar10_info(ctx, examples: int) -> tuple[dict[str, Any], dict[str, Any]]:
     root = ctx.root / dataset.raw_dir
     # download=True finds the verified archive in root and only unpacks it (torchvision checks its md5)
     train, test = (CIFAR10(str(root), train=flag, download=True) for flag in (True, False))
-    picks = np.sort(ctx.rng("cifar").choice(len(train), size=min(examples, len(train)), replace=False))
+    picks = example_rows(ctx, len(train), examples, key="cifar")
     info = {"cifar10_train": len(train), "cifar10_test": len(test), "cifar10_height": int(train.data.shape[1]),
             "cifar10_width": int(train.data.shape[2]), "cifar10_channels": int(train.data.shape[3]),
             "cifar10_classes": len(train.classes)}

@@ -18,7 +18,7 @@ from torch import nn
 
 from dudl.catalog.ffn import breadth_depth_points, optimizer_points
 from dudl.data import mnist
-from dudl.experiments.common import final, point_curves
+from dudl.experiments.common import example_rows, final, point_curves
 from dudl.experiments.mnist_recipe import (DIGITS, load_mnist, log_softmax_net, mnist_data, sgd_recipe_parts,
                                            train_mnist)
 from dudl.experiments.training import optimizer, predict, sgd
@@ -75,17 +75,13 @@ def _pixel_counts(before: np.ndarray, after: np.ndarray) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def _examples(ctx, n_rows: int, k: int, key: str = "examples") -> np.ndarray:
-    return np.sort(ctx.rng(key).choice(n_rows, size=min(k, n_rows), replace=False))
-
-
 # ---------------------------------------------------------------- the data tour
 
 
 def about_mnist(p: P, ctx) -> Result:
     """Shapes and counts of the 20,000 digits, random examples, and how alike the sevens are."""
     images, labels = load_mnist(ctx)
-    picks = _examples(ctx, len(labels), p["examples"])
+    picks = example_rows(ctx, len(labels), p["examples"])
     sevens = np.flatnonzero(labels == SEVEN)
     pixels = images[sevens].astype(np.float64)
     corr = np.corrcoef(pixels)
@@ -164,7 +160,7 @@ def scrambled(p: P, ctx) -> Result:
     eggs = images[:, order]
     data = mnist_data(p, ctx, eggs, labels)
     _, history, _ = _sgd(p, ctx, data)
-    picks = _examples(ctx, len(labels), 12)
+    picks = example_rows(ctx, len(labels), 12)
     return Result(metrics={**final(history), "pixels_moved": int((order != np.arange(mnist.PIXELS)).sum())},
                   history=history.frame(), data={"examples": eggs[picks], "example_labels": labels[picks]})
 
@@ -203,7 +199,7 @@ def missing7(p: P, ctx) -> Result:
     out = predict(model, data.x_test, ctx.device)
     guesses = out.argmax(axis=1)
     share = np.bincount(guesses, minlength=mnist.CLASSES) / len(guesses)
-    picks = _examples(ctx, len(sevens), p["examples"])
+    picks = example_rows(ctx, len(sevens), p["examples"])
     ranked = np.argsort(-share)
     return Result(
         metrics={**final(history, ("train_loss", "train_acc")), "train_images": int(len(others)),

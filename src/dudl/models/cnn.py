@@ -79,24 +79,34 @@ class FeatureMapNet(nn.Module):
         return self.fc2(F.relu(self.fc1(self._body(x)[-1])))
 
 
-def _conv_block(c_in: int, c_out: int, padding: int, dropout: float = 0.0) -> list[nn.Module]:
-    """The EMNIST nets' block, in the course's order: Conv2d(3 x 3) -> maxpool 2 -> BatchNorm2d -> leaky_relu
-    (-> dropout)."""
+def conv_pool_bn(c_in: int, c_out: int, padding: int, dropout: float = 0.0) -> list[nn.Module]:
+    """The course's "CPBR" block of the EMNIST and milestone nets, in its order: Conv2d(3 x 3) -> maxpool 2 ->
+    BatchNorm2d -> leaky ReLU (the notebooks' F.leaky_relu, slope .01), then dropout where the net has it."""
     block = [nn.Conv2d(c_in, c_out, 3, padding=padding), nn.MaxPool2d(2), nn.BatchNorm2d(c_out), nn.LeakyReLU()]
     return block + [nn.Dropout(dropout)] if dropout else block
+
+
+def dropout_head(sizes, dropout: float = 0.5) -> list[nn.Module]:
+    """Linear layers with leaky ReLU (and dropout, unless 0) after every one but the last (the notebooks'
+    F.dropout with training=self.training: off in eval mode)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers += [nn.LeakyReLU()] + ([nn.Dropout(dropout)] if dropout else [])
+    return layers
 
 
 def emnist_net(channels=(6, 6), classes: int = 26) -> nn.Sequential:
     """CNN_EMNIST (channels 6, 6) and CNN_codeChallengeNumChans (any c1, c2): two padded blocks (28 -> 14 -> 7),
     then Linear(7*7*c2, 50) -> leaky_relu -> Linear(50, 26)."""
     c1, c2 = channels
-    return nn.Sequential(*_conv_block(1, c1, 1), *_conv_block(c1, c2, 1), nn.Flatten(),
-                         nn.Linear(7 * 7 * c2, 50), nn.LeakyReLU(), nn.Linear(50, classes))
+    return nn.Sequential(*conv_pool_bn(1, c1, 1), *conv_pool_bn(c1, c2, 1), nn.Flatten(),
+                         *dropout_head([7 * 7 * c2, 50, classes], dropout=0))
 
 
 def emnist_deep_net(classes: int = 26) -> nn.Sequential:
     """CNN_codeChallengeBeatThis: 64, 128 then 256 channels (28 -> 14 -> 12 -> 6 -> 4 -> 2; only the first conv
     is padded), dropout .25 after each block, then 1024 -> 256 -> 64 -> 26 with leaky_relu and dropout .5."""
-    return nn.Sequential(*_conv_block(1, 64, 1, 0.25), *_conv_block(64, 128, 0, 0.25), *_conv_block(128, 256, 0, 0.25),
-                         nn.Flatten(), nn.Linear(2 * 2 * 256, 256), nn.LeakyReLU(), nn.Dropout(0.5),
-                         nn.Linear(256, 64), nn.LeakyReLU(), nn.Dropout(0.5), nn.Linear(64, classes))
+    return nn.Sequential(*conv_pool_bn(1, 64, 1, 0.25), *conv_pool_bn(64, 128, 0, 0.25),
+                         *conv_pool_bn(128, 256, 0, 0.25), nn.Flatten(), *dropout_head([2 * 2 * 256, 256, 64, classes]))

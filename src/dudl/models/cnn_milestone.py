@@ -3,26 +3,9 @@ leaky ReLU blocks, then a dropout head), the CIFAR-10 convolutional autoencoder,
 
 from __future__ import annotations
 
-from typing import Sequence
-
 from torch import nn
 
-
-def conv_pool_bn(c_in: int, c_out: int, padding: int) -> list[nn.Module]:
-    """One of the course's "CPBR" blocks: Conv2d(c_in, c_out, 3, padding) -> maxpool 2 -> BatchNorm2d ->
-    leaky ReLU (the notebooks' F.leaky_relu, slope .01)."""
-    return [nn.Conv2d(c_in, c_out, 3, padding=padding), nn.MaxPool2d(2), nn.BatchNorm2d(c_out), nn.LeakyReLU()]
-
-
-def dropout_head(sizes: Sequence[int], dropout: float = 0.5) -> list[nn.Module]:
-    """Linear layers with leaky ReLU and dropout after every one but the last (the notebooks' F.dropout with
-    training=self.training: off in eval mode)."""
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers += [nn.LeakyReLU(), nn.Dropout(dropout)]
-    return layers
+from dudl.models.cnn import conv_pool_bn, dropout_head
 
 
 def cifar_classifier() -> nn.Sequential:

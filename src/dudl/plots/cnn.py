@@ -8,6 +8,7 @@ import numpy as np
 import seaborn as sns
 from matplotlib.patches import Circle
 
+from dudl.catalog.cnn import channel_points
 from dudl.plots import style
 from dudl.plots.ffn import _final_title, _pixels, _training
 from dudl.results import Result
@@ -238,7 +239,7 @@ def beat_this(result: Result, p: Mapping[str, Any]):
 
 def num_chans(result: Result, p: Mapping[str, Any]):
     s, m = result.summary, result.metrics
-    single = "c{}_{}".format(*p["channels"])
+    single = channel_points(p, None)[0]
     curves = result.table("curves")
     example = _loss_and_error(Result(metrics={}, history=curves[curves["run"] == single]),
                               f"Channels {p['channels'][0]}, {p['channels'][1]}: test error "
