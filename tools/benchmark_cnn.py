@@ -35,49 +35,30 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from benchmark_ffn import matmul_floor  # noqa: E402
+from benchmark_ffn import course_loop, matmul_floor, our_loop  # noqa: E402
 from dudl import runtime  # noqa: E402
 from dudl.data import mnist  # noqa: E402
 from dudl.models.autoencoders import autoencoder  # noqa: E402
 from dudl.models.cnn import mnist_cnn  # noqa: E402
-from dudl.train import Batches, RandomBatches, accuracy, fit, supervised_step, train  # noqa: E402
+from dudl.train import RandomBatches, supervised_step, train  # noqa: E402
 
 # ---------------------------------------------------------------- CNN4MNIST
 
 
+def adam(parameters):
+    return torch.optim.Adam(parameters, lr=0.001)
+
+
 def cnn_course(model, data, epochs: int, seed: int) -> float:
-    x_train, y_train, x_test, y_test = data
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True, drop_last=True,
-                        generator=torch.Generator().manual_seed(seed))
-    loss_fn, opt = nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.001)
-    for _ in range(epochs):
-        losses, accs = [], []
-        model.train()
-        for xb, yb in loader:
-            out = model(xb)
-            loss = loss_fn(out, yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-            accs.append(100 * torch.mean((torch.argmax(out, axis=1) == yb).float()).item())
-        model.eval()
-        with torch.no_grad():
-            test_acc = 100 * torch.mean((torch.argmax(model(x_test), axis=1) == y_test).float()).item()
-    return test_acc
+    return course_loop(model, *data, epochs, seed, make_optimizer=adam)
 
 
 def cnn_ours(model, data, epochs: int, seed: int) -> float:
-    x_train, y_train, x_test, y_test = data
-    batches = Batches(x_train, y_train, 32, shuffle=True, drop_last=True, generator=torch.Generator().manual_seed(seed))
-    history = fit(model, batches, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.001), epochs,
-                  metric=accuracy, test=Batches(x_test, y_test, None), show_progress=False)
-    return float(history["test_acc"][-1])
+    return our_loop(model, *data, epochs, seed, make_optimizer=adam)
 
 
 # ---------------------------------------------------------------- denoising autoencoder
@@ -129,17 +110,19 @@ def best_of(repeats: int, loop, build, *args) -> tuple[float, float]:
     return min(r[0] for r in runs), runs[0][1]
 
 
-def compare(name: str, unit: str, course, ours, build, args, repeats: int) -> dict[str, float]:
+def compare(name: str, unit: str, course, ours, build, args, warm_args, repeats: int) -> tuple[float, dict]:
     """Every variant `repeats` times, in interleaved rounds (course style, ours, each lever, then again), and
     the fastest run of each counts: the CPU's clock and the neighbours' load drift over minutes, and rounds
-    spread that drift over all variants alike."""
+    spread that drift over all variants alike. `warm_args`: a short run of the same work, which pays
+    torch.compile's one-off cost outside the timing (a long run amortizes it). Returns (course-style seconds,
+    {variant: course-style / variant})."""
     runs = {"course style": (course, build, {}, False)}
     for label, (settings, compiled) in VARIANTS.items():
         runs[label] = (ours, (lambda: torch.compile(build())) if compiled else build, settings, compiled)
     for label, (loop, make, settings, compiled) in runs.items():
         if compiled:
             with runtime.run_settings(**settings):
-                timed(loop, make, *short(args))  # compile outside the timing, as a long run amortizes it
+                timed(loop, make, *warm_args)
     seconds: dict[str, float] = {}
     results: dict[str, float] = {}
     for _ in range(repeats):
@@ -153,13 +136,7 @@ def compare(name: str, unit: str, course, ours, build, args, repeats: int) -> di
     for label, took in seconds.items():
         ratios[label] = base / took
         print(f"  {label:32s} {took:7.1f} s  {ratios[label]:5.2f}x  ({unit} {results[label]:.4g})", flush=True)
-    return ratios
-
-
-def short(args):
-    """The same work, one epoch or 50 iterations: the warm-up that pays torch.compile's one-off cost."""
-    data, n = args
-    return data, (1 if isinstance(data, list) else 50)
+    return base, ratios
 
 
 def main() -> None:
@@ -177,17 +154,17 @@ def main() -> None:
     ae_data = torch.tensor(mnist.normalize(images))
     print(f"{args.threads} thread(s); CNN4MNIST {args.epochs} epochs, denoising autoencoder {args.iterations} "
           "iterations")
+    denoiser = lambda: autoencoder([784, 250, 50, 250, 784])  # noqa: E731
     # one untimed pass of each loop: a process's first training pays one-off costs (allocator, library set-up)
     timed(cnn_course, mnist_cnn, cnn_data, 1)
-    timed(ae_course, lambda: autoencoder([784, 250, 50, 250, 784]), ae_data, 50)
-    cnn = compare("CNN4MNIST", "test acc", cnn_course, cnn_ours, mnist_cnn, (cnn_data, args.epochs), args.repeats)
-    ae = compare("denoising autoencoder", "mean loss, last 100 steps", ae_course, ae_ours,
-                 lambda: autoencoder([784, 250, 50, 250, 784]), (ae_data, args.iterations), args.repeats)
+    timed(ae_course, denoiser, ae_data, 50)
+    _, cnn = compare("CNN4MNIST", "test acc", cnn_course, cnn_ours, mnist_cnn, (cnn_data, args.epochs),
+                     (cnn_data, 1), args.repeats)
+    course_ae, ae = compare("denoising autoencoder", "mean loss, last 100 steps", ae_course, ae_ours, denoiser,
+                            (ae_data, args.iterations), (ae_data, 50), args.repeats)
     rows = ae_data[torch.arange(32 * args.iterations) % len(ae_data)]
     floor, _ = best_of(args.repeats, lambda m, seed: matmul_floor(m, rows, None, ae_data[:1], None, 1, seed),
-                       lambda: autoencoder([784, 250, 50, 250, 784]))
-    course_ae, _ = best_of(args.repeats, ae_course, lambda: autoencoder([784, 250, 50, 250, 784]), ae_data,
-                           args.iterations)
+                       denoiser)
     print(f"  matrix products alone: {floor:.1f} s; course style / floor {course_ae / floor:.2f}x (the most any "
           "fp32 loop could gain)")
     best = lambda r: max((v, k) for k, v in r.items() if "bf16" not in k)  # noqa: E731

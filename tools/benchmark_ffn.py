@@ -37,10 +37,14 @@ from dudl.runtime import configure  # noqa: E402
 from dudl.train import Batches, accuracy, fit  # noqa: E402
 
 
-def course_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int) -> float:
+def sgd(parameters):
+    return torch.optim.SGD(parameters, lr=0.01)
+
+
+def course_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, make_optimizer=sgd) -> float:
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True, drop_last=True,
                         generator=torch.Generator().manual_seed(seed))
-    loss_fn, opt = nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn, opt = nn.CrossEntropyLoss(), make_optimizer(model.parameters())
     for _ in range(epochs):
         losses, accs = [], []
         model.train()
@@ -58,9 +62,9 @@ def course_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int)
     return test_acc
 
 
-def our_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int) -> float:
+def our_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, make_optimizer=sgd) -> float:
     train = Batches(x_train, y_train, 32, shuffle=True, drop_last=True, generator=torch.Generator().manual_seed(seed))
-    history = fit(model, train, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.01), epochs,
+    history = fit(model, train, nn.CrossEntropyLoss(), make_optimizer(model.parameters()), epochs,
                   metric=accuracy, test=Batches(x_test, y_test, None))
     return float(history["test_acc"][-1])
 
