@@ -111,3 +111,30 @@ def use_tiny_emnist(tmp_path, monkeypatch, per_split: int = 52):
     monkeypatch.setattr(registry, "get", lambda key: tiny if key == "emnist" else get(key))
     monkeypatch.setenv("DUDL_MIRROR", str(tmp_path / "mirror"))
     return tiny, letters
+
+
+def use_random_weights(arch, root, monkeypatch, seed: int = 0):
+    """A randomly initialised `arch` checkpoint saved under the exact file name torchvision's weight cache
+    expects (resnet18-f37072fd.pth ...), in a mirror (DUDL_MIRROR=root/mirror, folder weights/), with the registry
+    made to expect its sha256 prefix: `dudl fetch <arch>_weights` and dudl.data.weights.pretrained then run their
+    real code on it. Returns the mirror file."""
+    import hashlib
+
+    import torch
+    from torchvision import models
+
+    from dudl.data import registry
+
+    key = f"{arch}_weights"
+    real = registry.get(key)
+    mirror = root / "mirror" / real.mirror_dir
+    mirror.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(seed)
+    path = mirror / real.files[0].name
+    torch.save(getattr(models, arch)(weights=None).state_dict(), path)
+    prefix = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    tiny = dataclasses.replace(real, files=(dataclasses.replace(real.files[0], checksums=(f"sha256-prefix:{prefix}",)),))
+    get = registry.get
+    monkeypatch.setattr(registry, "get", lambda k: tiny if k == key else get(k))
+    monkeypatch.setenv("DUDL_MIRROR", str(root / "mirror"))
+    return path

@@ -44,6 +44,8 @@ def dataset_stages(params: Mapping[str, Any]) -> dict[str, dict]:
             "deps": FETCH_CODE,
             "outs": _s(ds.raw_paths()),
         }
+        if not ds.prepared:  # read in place (pretrained weights)
+            continue
         stage = {
             "cmd": f"dudl prepare {ds.key}",
             "deps": _s(ds.raw_paths()) + PREPARE_CODE,
@@ -56,7 +58,7 @@ def dataset_stages(params: Mapping[str, Any]) -> dict[str, dict]:
 
 
 def experiment_inputs(exp: catalog.Experiment) -> list[str]:
-    data = [p for key in exp.datasets for p in registry.get(key).prepared_paths()]
+    data = [p for key in exp.datasets for p in registry.get(key).inputs()]
     return _s(data) + _s(exp.run_code())
 
 

@@ -53,6 +53,11 @@ class Dataset:
     def prepared_paths(self) -> list[Path]:
         return [self.processed_dir / name for name in self.prepared]
 
+    def inputs(self) -> list[Path]:
+        """What an experiment that uses it reads: the prepared files, or the verified raw files of a dataset with
+        no prepare step (pretrained weights are read in place)."""
+        return self.prepared_paths() or self.raw_paths()
+
 
 _MNIST_URLS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
 _FMNIST_URLS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",)
@@ -279,25 +284,30 @@ DATASETS: dict[str, Dataset] = {
             notes="Google Drive enforces download quotas; a mirror is the dependable route. Prepared by the GAN section.",
             size_mb=1400.0,
         ),
+    ]
+    + [
+        # One dataset per network, so that an experiment fetches only the weights it uses (VGG-19 alone is 548 MB).
         Dataset(
-            key="imagenet_weights",
-            title="ImageNet weights of ResNet-18, VGG-16, VGG-19 and AlexNet (torchvision)",
+            key=f"{arch}_weights",
+            title=f"{label} ImageNet weights (torchvision {enum})",
             licence="BSD-3-Clause (torchvision); ImageNet terms of access apply",
             homepage="https://pytorch.org/vision/stable/models.html",
             mirror_dir="weights",
-            files=tuple(
-                RemoteFile(name, (f"sha256-prefix:{name.rsplit('-', 1)[1].split('.')[0]}",), (f"https://download.pytorch.org/models/{name}",))
-                for name in (
-                    "resnet18-f37072fd.pth",
-                    "vgg16-397923af.pth",
-                    "vgg19-dcbb9e9d.pth",
-                    "alexnet-owt-7be5be79.pth",
-                )
+            files=(
+                RemoteFile(name, (f"sha256-prefix:{name.rsplit('-', 1)[1].split('.')[0]}",),
+                           (f"https://download.pytorch.org/models/{name}",)),
             ),
-            notes="Verified like torchvision does: the sha256 of the file starts with the hash in its name. Used by the "
-            "transfer-learning and style-transfer sections, loaded with weights_only=True.",
-            size_mb=1354.0,
-        ),
+            notes="Verified as torchvision verifies it: the sha256 of the file starts with the hash in its name. "
+            "Read in place (no prepare step) through torchvision's weight enum by dudl.data.weights, with "
+            "weights_only=True.",
+            size_mb=size,
+        )
+        for arch, label, enum, name, size in (
+            ("resnet18", "ResNet-18", "ResNet18_Weights.IMAGENET1K_V1", "resnet18-f37072fd.pth", 45.0),
+            ("vgg16", "VGG-16", "VGG16_Weights.IMAGENET1K_V1", "vgg16-397923af.pth", 528.0),
+            ("vgg19", "VGG-19", "VGG19_Weights.IMAGENET1K_V1", "vgg19-dcbb9e9d.pth", 548.0),
+            ("alexnet", "AlexNet", "AlexNet_Weights.IMAGENET1K_V1", "alexnet-owt-7be5be79.pth", 233.0),
+        )
     ]
 }
 
