@@ -21,6 +21,16 @@ NEEDS_MIRROR = "needs the offline dataset mirror: set DUDL_MIRROR=../shared/data
 os.environ.setdefault("DUDL_PROGRESS", "0")
 
 
+def fetch_and_prepare(root: Path, key: str) -> None:
+    """Fetch a mirrored dataset into the scratch root (no upstream) and prepare it; skip the test without a mirror."""
+    ds = registry.get(key)
+    try:
+        fetch.fetch(ds, root, fetch.mirror_roots(), upstream=False, log=lambda m: None)
+    except fetch.FetchError:
+        pytest.skip(f"{key}: {NEEDS_MIRROR}")
+    prepare.prepare(ds, P.load(root), root, log=lambda m: None)
+
+
 def copy_config(root: Path) -> Path:
     """params.yaml, the schema and the sources (Snakemake lists them as rule inputs): a project root without data."""
     shutil.copy(ROOT / "params.yaml", root / "params.yaml")

@@ -170,7 +170,7 @@ def tiny_emnist(project, tmp_path, monkeypatch):
 
 def test_emnist_chain_runs_on_a_tiny_upstream_archive(project, tiny_emnist):
     written, (images, labels) = tiny_emnist
-    assert [p.name for p in written] == ["letters.npz"]
+    assert [p.name for p in written] == ["letters.npz", "digits.npz"]  # digits: for transfer learning
     with np.load(written[0]) as data:
         assert np.array_equal(data["images"], images) and np.array_equal(data["labels"], labels)
         assert data["classes"][0] == "N/A" and data["classes"][1] == "a" and len(data["classes"]) == 27

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from archives import use_tiny_cifar10
-from conftest import run_experiment
+from conftest import fetch_and_prepare, run_experiment
 from dudl import params as P
 from dudl.data import fetch, prepare, registry
 from dudl.experiments import cnn_milestone as M
@@ -107,12 +107,7 @@ def test_psychometric_trains_and_scores_the_lines(project):
 
 
 def test_fashion_mnist_trains_with_a_dev_and_a_test_set(project):
-    ds = registry.get("fashion_mnist")
-    try:
-        fetch.fetch(ds, project, fetch.mirror_roots(), upstream=False, log=lambda m: None)
-    except fetch.FetchError:
-        pytest.skip("fashion_mnist: needs the offline dataset mirror (DUDL_MIRROR)")
-    prepare.prepare(ds, P.load(project), project, log=lambda m: None)
+    fetch_and_prepare(project, "fashion_mnist")
     r = run_experiment(project, "cnn_milestone/fashion_mnist")
     m = r.metrics
     assert (m["train_images"], m["dev_images"], m["test_images"]) == (1200, 120, 80)  # 2% of 60,000 and 10,000

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dudl import catalog, dvcgen, index
+from dudl import catalog, dvcgen, index, resources
 from dudl.data import fetch, registry
 from dudl import params as P
 from conftest import ROOT, copy_config
@@ -62,7 +62,7 @@ PENDING: dict[str, list[str]] = {}
 
 
 @pytest.mark.skipif(not COURSE_CATALOG.exists(), reason="needs ../shared/course/catalog.md beside the repo")
-@pytest.mark.parametrize("section", sorted(catalog.SECTIONS))
+@pytest.mark.parametrize("section", sorted(s for s, f in catalog.SECTIONS.items() if f != catalog.BEYOND_THE_COURSE))
 def test_catalog_covers_every_notebook_of_each_implemented_section(section):
     ours = [nb for e in catalog.EXPERIMENTS if e.section == section for nb in e.notebooks]
     expected = course_notebooks(catalog.SECTIONS[section])
@@ -129,13 +129,16 @@ def test_offline_without_a_mirror_skips_what_needs_missing_data_and_runs_the_res
     assert done.returncode == 0, done.stderr[-3000:]
     # only a mirror has them offline (iris: scikit-learn), and CIFAR-10, EMNIST and Fashion-MNIST's upstream
     # hosts cannot be reached: every dataset but iris is missing here
-    mirrored = ("wine_quality", "mnist", "heart_disease", "style_images", "cifar10", "emnist", "fashion_mnist")
+    mirrored = ("wine_quality", "mnist", "heart_disease", "style_images", "cifar10", "emnist", "fashion_mnist",
+                "stl10", "resnet18_weights", "vgg16_weights", "celeba", "text")
     planned = set(re.findall(r"^(?:local)?rule (\S+):$", done.stdout, re.M))
     for exp in catalog.EXPERIMENTS:
         missing = [d for d in exp.datasets if d in mirrored]
         if missing:
             assert f"dudl: skipping {exp.id}: dataset {missing[0]} unavailable" in done.stderr
             assert exp.slug not in planned
+        elif resources.is_gpu_scale(exp) and not resources.cuda_present():
+            assert f"dudl: skipping {exp.id}: GPU-scale" in done.stderr and exp.slug not in planned
         else:
             assert exp.slug in planned or f"{exp.slug}__point" in planned
     assert "index" in planned and "fetch_iris" in planned and "fetch_wine_quality" not in planned

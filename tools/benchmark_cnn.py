@@ -110,15 +110,18 @@ def best_of(repeats: int, loop, build, *args) -> tuple[float, float]:
     return min(r[0] for r in runs), runs[0][1]
 
 
-def compare(name: str, unit: str, course, ours, build, args, warm_args, repeats: int) -> tuple[float, dict]:
+def compare(name: str, unit: str, course, ours, build, args, warm_args, repeats: int,
+            variants: dict | None = None) -> tuple[float, dict]:
     """Every variant `repeats` times, in interleaved rounds (course style, ours, each lever, then again), and
     the fastest run of each counts: the CPU's clock and the neighbours' load drift over minutes, and rounds
     spread that drift over all variants alike. `warm_args`: a short run of the same work, which pays
     torch.compile's one-off cost outside the timing (a long run amortizes it). Returns (course-style seconds,
-    {variant: course-style / variant})."""
+    {variant: course-style / variant}). `variants`: instead of VARIANTS, {label: (run settings, compile, and
+    optionally a loop of its own instead of `ours`)}."""
     runs = {"course style": (course, build, {}, False)}
-    for label, (settings, compiled) in VARIANTS.items():
-        runs[label] = (ours, (lambda: torch.compile(build())) if compiled else build, settings, compiled)
+    for label, (settings, compiled, *loop) in (variants or VARIANTS).items():
+        runs[label] = (loop[0] if loop else ours, (lambda: torch.compile(build())) if compiled else build, settings,
+                       compiled)
     for label, (loop, make, settings, compiled) in runs.items():
         if compiled:
             with runtime.run_settings(**settings):

@@ -8,7 +8,7 @@ final files.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import yaml
 
@@ -30,15 +30,17 @@ def _s(paths) -> list[str]:
     return [str(p) for p in paths]
 
 
-def pipeline_datasets() -> list[registry.Dataset]:
-    """Datasets some cataloged experiment reads, plus MNIST (the later FFN sections start from its subset)."""
-    wanted = {"mnist"} | {d for e in catalog.EXPERIMENTS for d in e.datasets}
+def pipeline_datasets(params: Mapping[str, Any] | None = None) -> list[registry.Dataset]:
+    """Datasets some cataloged experiment reads, plus MNIST (the later FFN sections start from its subset). With
+    params, only those their runs read (an experiment's weight source chosen by params: Experiment.datasets_for)."""
+    wanted = {"mnist"} | {d for e in catalog.EXPERIMENTS
+                          for d in (e.datasets if params is None else e.datasets_for(params))}
     return [ds for key, ds in registry.DATASETS.items() if key in wanted]
 
 
 def dataset_stages(params: Mapping[str, Any]) -> dict[str, dict]:
     stages: dict[str, dict] = {}
-    for ds in pipeline_datasets():
+    for ds in pipeline_datasets(params):
         stages[f"fetch-{ds.key}"] = {
             "cmd": f"dudl fetch {ds.key}",
             "deps": FETCH_CODE,
@@ -57,16 +59,20 @@ def dataset_stages(params: Mapping[str, Any]) -> dict[str, dict]:
     return stages
 
 
-def experiment_inputs(exp: catalog.Experiment) -> list[str]:
-    data = [p for key in exp.datasets for p in registry.get(key).inputs()]
+def experiment_inputs(exp: catalog.Experiment, datasets: Sequence[str] | None = None) -> list[str]:
+    """Its data files (of `datasets`: default the catalog's) and its code."""
+    data = [p for key in (exp.datasets if datasets is None else datasets) for p in registry.get(key).inputs()]
     return _s(data) + _s(exp.run_code())
 
 
-def experiment_stages(exp: catalog.Experiment) -> dict[str, dict]:
+def experiment_stages(exp: catalog.Experiment, params: Mapping[str, Any] | None = None) -> dict[str, dict]:
     run_outs = exp.run_outputs()
     metrics = [p for p in run_outs if p.name == "metrics.json"]
     outs = [p for p in run_outs if p not in metrics]
-    run = {"cmd": f"dudl run {exp.id}", "deps": experiment_inputs(exp), "params": experiment_keys(exp.section, exp.name)}
+    # dvc.yaml is committed: a params-chosen dataset is the choice that looks at nothing (never at this machine)
+    datasets = None if params is None else exp.datasets_for(params)
+    run = {"cmd": f"dudl run {exp.id}", "deps": experiment_inputs(exp, datasets),
+           "params": experiment_keys(exp.section, exp.name)}
     if outs:
         run["outs"] = _s(outs)
     run["metrics"] = _s(metrics)
@@ -92,7 +98,7 @@ def index_stage() -> dict:
 def document(params: Mapping[str, Any]) -> dict:
     stages = dataset_stages(params)
     for exp in catalog.EXPERIMENTS:
-        stages.update(experiment_stages(exp))
+        stages.update(experiment_stages(exp, params))
     stages["index"] = index_stage()
     # Top-level plots: each experiment's per-epoch curves (several y columns need a top-level definition),
     # then its figures as images, so `dvc plots diff` shows both for any two revisions.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -18,19 +18,30 @@ def skipped_experiments(params: Mapping[str, Any], root: Path = Path(".")) -> di
     experiments on a machine without CUDA (unless params force them: dudl.resources.left_out)."""
     from dudl import resources
 
-    mirrors = fetch.mirror_roots(params.get("data", {}).get("mirrors", []))
-    reasons: dict[str, str | None] = {}
+    reason = unavailable(params, root)
     skipped = {}
     for exp in catalog.EXPERIMENTS:
-        for key in exp.datasets:
-            if key not in reasons:
-                reasons[key] = fetch.unavailable_reason(registry.get(key), root, mirrors)
-            if reasons[key]:
-                skipped[exp.id] = reasons[key]
+        for key in exp.datasets_for(params, lambda k: reason(k) is None):
+            if reason(key):
+                skipped[exp.id] = reason(key)
                 break
     for exp_id, why in resources.left_out(params).items():
         skipped.setdefault(exp_id, why)
     return skipped
+
+
+def unavailable(params: Mapping[str, Any], root: Path = Path(".")) -> Callable[[str], str | None]:
+    """reason(dataset key): None when the dataset can be had here (present, a mirror, upstream), else why not.
+    Each dataset is looked at once."""
+    mirrors = fetch.mirror_roots(params.get("data", {}).get("mirrors", []))
+    reasons: dict[str, str | None] = {}
+
+    def reason(key: str) -> str | None:
+        if key not in reasons:
+            reasons[key] = fetch.unavailable_reason(registry.get(key), root, mirrors)
+        return reasons[key]
+
+    return reason
 
 
 def _flat(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -38,21 +38,36 @@ class AutoencoderStep:
 
 class GANStep:
     """One step of the course's GANs: the discriminator on a real batch and a generated one, then the generator
-    through the updated discriminator, each with its own optimizer (D first, then G). Records both losses and
-    D's mean output on the real and the fake batch (`probabilities`: D ends in a sigmoid, as the course's do;
-    otherwise its logits go through one)."""
+    through the updated discriminator, each with its own optimizer (D first, then G). Records both losses, D's
+    mean output on the real and the fake batch of D's step (`d_real`, `d_fake`; `probabilities`: D ends in a
+    sigmoid, as the course's do, otherwise its logits go through one) and the course's decisions: the share of
+    the real batch judged real (p > .5) in D's step and of the fresh fake batch judged real in G's step
+    (`real_judged_real`, `fake_judged_real`, the notebooks' disDecs).
+
+    The same math as the course's loop with less work: the fake batch of D's step is generated without a graph
+    (the course backpropagates D's loss into G too, and zeroes that gradient before G's step), and D's weights
+    take no gradient in G's step (the course computes one and zeroes it before D's next step). Only the input
+    gradient flows through D there, so every number is bit for bit the course's.
+    `joint`: D scores the real and the fake batch as one batch of 2n instead of two passes. For a D without
+    batchnorm that is the same function, its weight gradients summed in another order, so the numbers change in
+    the last bits: opt-in. A D with batchnorm would see other batch statistics: refused."""
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, g_optimizer: torch.optim.Optimizer,
                  d_optimizer: torch.optim.Optimizer, latent: Callable[[int, torch.device], torch.Tensor],
-                 loss_fn: Callable | None = None, probabilities: bool = True):
+                 loss_fn: Callable | None = None, probabilities: bool = True, joint: bool = False):
+        if joint and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules()):
+            raise ValueError("joint: one D pass over real and fake would mix their batchnorm statistics")
         self.generator, self.discriminator = generator, discriminator
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.latent = latent
         self.loss_fn = loss_fn or (nn.BCELoss() if probabilities else nn.BCEWithLogitsLoss())
-        self.probabilities = probabilities
+        self.probabilities, self.joint = probabilities, joint
 
     def _prob(self, out: torch.Tensor) -> torch.Tensor:
         return (out if self.probabilities else torch.sigmoid(out)).detach().float().mean()
+
+    def _judged_real(self, out: torch.Tensor) -> torch.Tensor:
+        return (out.detach() > (0.5 if self.probabilities else 0.0)).float().mean()
 
     def __call__(self, batch: Any, tools: StepTools) -> dict[str, torch.Tensor]:
         real = _inputs(batch)
@@ -60,16 +75,28 @@ class GANStep:
         ones = torch.ones(n, 1, device=device)
         zeros = torch.zeros(n, 1, device=device)
         with tools.autocast():
-            d_real = self.discriminator(real)
-            fake = self.generator(self.latent(n, device)).detach()  # D's step leaves G alone
-            d_fake = self.discriminator(fake)
+            with torch.no_grad():  # D's step leaves G alone
+                fake = self.generator(self.latent(n, device))
+            if self.joint:
+                d_real, d_fake = self.discriminator(torch.cat([real, fake.to(real.dtype)])).split(n)
+            else:
+                d_real = self.discriminator(real)
+                d_fake = self.discriminator(fake)
             d_loss = self.loss_fn(d_real, ones.to(d_real.dtype)) + self.loss_fn(d_fake, zeros.to(d_fake.dtype))
         tools.optimize(d_loss, self.d_optimizer)
-        with tools.autocast():
-            g_out = self.discriminator(self.generator(self.latent(n, device)))
-            g_loss = self.loss_fn(g_out, ones.to(g_out.dtype))
-        tools.optimize(g_loss, self.g_optimizer)
-        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": self._prob(d_real), "d_fake": self._prob(d_fake)}
+        frozen = [p for p in self.discriminator.parameters() if p.requires_grad]
+        for p in frozen:
+            p.requires_grad_(False)
+        try:
+            with tools.autocast():
+                g_out = self.discriminator(self.generator(self.latent(n, device)))
+                g_loss = self.loss_fn(g_out, ones.to(g_out.dtype))
+            tools.optimize(g_loss, self.g_optimizer)
+        finally:
+            for p in frozen:
+                p.requires_grad_(True)
+        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": self._prob(d_real), "d_fake": self._prob(d_fake),
+                "real_judged_real": self._judged_real(d_real), "fake_judged_real": self._judged_real(g_out)}
 
 
 def _detach(hidden: Any) -> Any:
@@ -83,12 +110,16 @@ def _detach(hidden: Any) -> Any:
 class SequenceStep:
     """A recurrent model `model(x, hidden) -> (output, hidden)` (nn.RNN/LSTM/GRU style). With `carry`, each
     window starts from the previous window's final hidden state, detached so that backpropagation stops at the
-    window (truncated BPTT); the state starts afresh (None) at every epoch. `hidden` holds the current state."""
+    window (truncated BPTT); the state starts afresh (None) at every epoch. `hidden` holds the current state.
+    `metric(out, y)`, when given, is recorded as train_acc from each step's output (before the update), as the
+    course's sign accuracy is."""
 
     def __init__(self, model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, carry: bool = True,
-                 output: Callable[[torch.Tensor], torch.Tensor] | None = None):
+                 output: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 metric: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None):
         self.model, self.loss_fn, self.optimizer, self.carry = model, loss_fn, optimizer, carry
         self.output = output  # e.g. keep only the last time step: lambda out: out[:, -1]
+        self.metric = metric
         self.hidden: Any = None
 
     def start_epoch(self) -> None:
@@ -103,7 +134,10 @@ class SequenceStep:
             loss = self.loss_fn(out, y)
         tools.optimize(loss, self.optimizer)
         self.hidden = _detach(hidden) if self.carry else None
-        return {"train_loss": loss}
+        values = {"train_loss": loss}
+        if self.metric is not None:
+            values["train_acc"] = self.metric(out.detach(), y)
+        return values
 
 
 class ImageParameter(nn.Module):

@@ -14,6 +14,9 @@ MIRRORS = F.mirror_roots(config.get("data", {}).get("mirrors", []))
 # Experiments whose data can be had from nowhere (offline, no mirror), and GPU-scale experiments without CUDA,
 # leave the DAG; results/index.csv and this warning say which, why, and how to get them back.
 SKIPPED = index.skipped_experiments(config)
+# An experiment whose datasets depend on params (style transfer's weight source `auto`) reads what can be had.
+_REASON = index.unavailable(config)
+CAN_HAVE = lambda key: _REASON(key) is None
 RUNNABLE = [e for e in catalog.EXPERIMENTS if e.id not in SKIPPED]
 for _id, _why in SKIPPED.items():
     print(f"dudl: skipping {_id}: {_why}", file=sys.stderr)

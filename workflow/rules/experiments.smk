@@ -3,7 +3,7 @@
 # reruns that experiment alone.
 for exp in RUNNABLE:
     sliced = json.dumps(P.experiment_slice(config, exp.section, exp.name), sort_keys=True)
-    inputs = dvcgen.experiment_inputs(exp)
+    inputs = dvcgen.experiment_inputs(exp, exp.datasets_for(config, CAN_HAVE))
     res = experiment_resources(exp)
     # gpu only where declared: `--resources gpu=1` then lets one such job at a time hold the GPU, and the SLURM
     # executor turns it into `--gpus=1`.
@@ -82,7 +82,7 @@ for exp in RUNNABLE:
             id=exp.id,
             sliced=sliced,
             captions=dict(exp.figures),
-            notebooks=", ".join(exp.notebooks),
+            notebooks=", ".join(exp.notebooks) or "none (beyond the course)",
         log:
             f"logs/{exp.section}/{exp.name}/figures.log",
         benchmark:

