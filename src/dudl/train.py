@@ -140,6 +140,15 @@ def _numpy(value: Any) -> Any:
     return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
 
 
+def _step_values(column: list) -> list:
+    """An epoch's per-step values as numpy copies, stacked once per epoch (one device sync, not one a step).
+    Not `tensor.numpy()` per step: each such array keeps its tensor alive, and 50,000 GAN steps kept that way
+    held about 3 GB."""
+    if column and all(isinstance(v, torch.Tensor) for v in column):
+        return list(torch.stack([v.detach() for v in column]).cpu().numpy().copy())
+    return [_numpy(v) for v in column]
+
+
 @dataclass
 class History:
     """Per-epoch records (each an array of shape [epochs] or [epochs, models]) and, where a training asks for
@@ -429,7 +438,7 @@ def train(
             if every == "epoch":
                 s.step()
         if record_steps:
-            history.add_steps({k: [_numpy(v) for v in column] for k, column in records.items()})
+            history.add_steps({k: _step_values(column) for k, column in records.items()})
         record = {key: _mean(values) for key, values in records.items()}
         if evaluate is not None:
             record.update(evaluate())
