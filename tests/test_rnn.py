@@ -98,6 +98,8 @@ def test_our_lorem_ipsum_is_deterministic_lower_case_and_as_long_as_asked():
     assert set(text) <= set("abcdefghijklmnopqrstuvwxyz ,.;") and {",", ".", ";", " "} <= set(text)
     vocab = Vocabulary.of_characters(text)
     assert list(vocab.tokens) == sorted(vocab.tokens)  # sorted, unlike the course's set order
+    # At the course's length the text holds the whole alphabet the experiment's vocabulary is built from.
+    assert vocab.tokens == Vocabulary.of_characters(R.LOREM_ALPHABET).tokens
     drawn = R.lorem_text(3000, 5).replace(",", "").replace(".", "").replace(";", "").split()
     assert set(drawn[:-1]) <= set(R.LOREM_WORDS)  # the last word may be cut short at 3,000 characters
 
@@ -137,10 +139,12 @@ def test_sine_extrapolate_at_a_tiny_scale(tmp_path):
 
 
 def test_loremipsum_at_a_tiny_scale(tmp_path):
-    result = run_experiment(_root(tmp_path), "rnn/loremipsum", scale=0.05,
+    # At the integration tests' scale the 117-character text has no 'x', the prime: it must still generate.
+    assert "x" not in R.lorem_text(117, 0)
+    result = run_experiment(_root(tmp_path), "rnn/loremipsum", scale=0.02,
                             overrides=["rnn.loremipsum.hidden=16", "rnn.loremipsum.layers=2"])
     m = result.metrics
-    assert m["characters"] == 291 and m["windows"] == 291 - 80
+    assert m["characters"] == 117 and m["windows"] == 117 - 80 and m["vocabulary"] == 25
     assert result.data["final_hidden"].shape == (2, 16)
     sample = result.table("sample")["text"].iloc[0]
     assert sample.startswith("x") and len(sample) == 201

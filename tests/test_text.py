@@ -176,3 +176,14 @@ def test_word_embeddings_at_a_tiny_scale(text_root):
     assert models == {"ours", "gensim"}
     assert -1 <= m["similarity_agreement"] <= 1
     assert result.data["map"].shape[1] == 2
+
+
+def test_word_embeddings_with_no_probe_word_in_the_vocabulary_still_draws_its_figures(text_root):
+    # A scaled-down book can hold none of the probe words (the integration tests' scale did): the neighbours
+    # table is then empty but keeps its columns, and its figure says so instead of failing.
+    pytest.importorskip("gensim", reason="gensim (a dependency) is the reference word2vec")
+    result = run_experiment(text_root, "text/word_embeddings", scale=0.02,
+                            overrides=["text.word_embeddings.dim=8", "text.word_embeddings.gensim=false",
+                                       "text.word_embeddings.probes=[zzzz]"])
+    assert result.table("neighbours").empty
+    assert list(result.summary.columns) == T.NEIGHBOUR_COLUMNS

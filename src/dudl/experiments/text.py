@@ -175,6 +175,10 @@ def gensim_vectors(sentences: list[list[str]], vocab: Vocabulary, p: P, seed: in
     return np.stack([model.wv[w] for w in vocab.tokens]), seconds
 
 
+# Named so that a table with no rows (a scaled-down vocabulary holding none of the probe words) keeps its header.
+NEIGHBOUR_COLUMNS = ["model", "word", "neighbours", "similarities"]
+
+
 def _neighbour_rows(vectors: np.ndarray, vocab: Vocabulary, probes, k: int, model: str) -> list[dict]:
     rows = []
     for word in probes:
@@ -257,8 +261,8 @@ def word_embeddings(p: P, ctx) -> Result:
                 "parameters": count_parameters(model)}
     return Result(
         metrics={k: (v if not (isinstance(v, float) and math.isnan(v)) else None) for k, v in metrics.items()},
-        summary=pd.DataFrame(neighbours),
+        summary=pd.DataFrame(neighbours, columns=NEIGHBOUR_COLUMNS),
         history=frame,
-        data={"neighbours": pd.DataFrame(neighbours), "analogies": table, "map": coords,
+        data={"neighbours": pd.DataFrame(neighbours, columns=NEIGHBOUR_COLUMNS), "analogies": table, "map": coords,
               "map_words": pd.DataFrame({"word": [vocab.tokens[i] for i in words_shown]})},
     )
