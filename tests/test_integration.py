@@ -33,7 +33,11 @@ DVC_EXPERIMENTS = ["math/argmin", "gradient_descent/gd_1d", "ann/classify_qwerti
                    "regularization/dropout_in_pytorch", "metaparams/intro2winedata", "measure_performance/aprf",
                    "ffn_milestone/heart_disease", "ffn/about_mnist", "data_handling/dataset_loader",
                    "weights/matrix_sizes", "autoencoders/tied_weights", "convolution/output_size", "gpu/implement",
-                   "cnn/gauss_class", "cnn_milestone/psychometric"]
+                   "cnn/gauss_class", "cnn_milestone/psychometric", "transfer_learning/mnist_to_fmnist",
+                   "style_transfer/screaming_bathtub", "rnn/intro2rnn", "gans/linear_fmnist", "text/char_lstm"]
+# The two Gaussian-blob GANs cost 2-3 s a step on one CPU thread even at SCALE (210 and 30 steps, over 2 minutes
+# each, the run's critical path): their smoke runs take fewer steps. Every code path still runs.
+SMOKE = {"gans.fewer_layers_gauss.steps": "1500", "gans.cnn_gauss.steps": "250"}
 DVC_STAGES = {catalog.get(i).stage_name for i in DVC_EXPERIMENTS}
 # (module, the experiments that import it): a change to params.py reruns them all, to stacked.py only those of
 # the two sections that train stacked models.
@@ -59,6 +63,8 @@ def copy_project(dest: Path) -> Path:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, dest / name)
     set_param(dest, "scale", SCALE)
+    for dotted, value in SMOKE.items():
+        set_param(dest, dotted, value)
     return dest
 
 
