@@ -74,27 +74,40 @@ def test_a_training_killed_with_sigkill_resumes_to_the_same_numbers(tmp_path):
     assert resumed["weights"] == expected["weights"] and resumed["after"] == expected["after"]
 
 
+def _crash_after(steps: int, monkeypatch):
+    """Make every supervised training raise KeyboardInterrupt (a kill) at its step `steps` + 1, whichever way
+    the step computes (autograd or dudl.backprop); returns the real supervised_step to put back."""
+    from dudl import train
+
+    real_step, calls = train.supervised_step, {"n": 0}
+
+    def crashing(*args, **kwargs):
+        step = real_step(*args, **kwargs)
+
+        def counted(batch, tools):
+            calls["n"] += 1
+            if calls["n"] > steps:
+                raise KeyboardInterrupt("simulated kill")
+            return step(batch, tools)
+
+        return counted
+
+    monkeypatch.setattr(train, "supervised_step", crashing)
+    return real_step
+
+
 def test_an_interrupted_experiment_resumes_and_ends_as_an_uninterrupted_one(project, monkeypatch, capfd):
     from dudl import train
 
     experiment = "ann/classify_qwerties"
     expected = run_experiment(project, experiment, scale=0.05, figures=False).metrics
     monkeypatch.setenv("DUDL_CHECKPOINT_SECONDS", "0")
-    calls = {"n": 0}
-    real_optimize = train.StepTools.optimize
-
-    def crash_after_20(self, loss, optimizer, retain_graph=False):
-        calls["n"] += 1
-        if calls["n"] > 20:
-            raise KeyboardInterrupt("simulated kill")
-        return real_optimize(self, loss, optimizer, retain_graph)
-
-    monkeypatch.setattr(train.StepTools, "optimize", crash_after_20)
+    real_step = _crash_after(20, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         run_experiment(project, experiment, scale=0.05, figures=False)
     resume_dir = project / "results/ann/classify_qwerties/resume"
     assert list(resume_dir.glob("training-*.pt")), "no checkpoint was left to resume from"
-    monkeypatch.setattr(train.StepTools, "optimize", real_optimize)
+    monkeypatch.setattr(train, "supervised_step", real_step)
     capfd.readouterr()
     resumed = run_experiment(project, experiment, scale=0.05, figures=False)
     assert "resuming at epoch 20" in capfd.readouterr().err
@@ -107,19 +120,10 @@ def test_a_checkpoint_of_other_params_is_discarded(project, monkeypatch, capfd):
 
     experiment = "ann/classify_qwerties"
     monkeypatch.setenv("DUDL_CHECKPOINT_SECONDS", "0")
-    real_optimize = train.StepTools.optimize
-    calls = {"n": 0}
-
-    def crash(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] > 5:
-            raise KeyboardInterrupt
-        return real_optimize(self, *args, **kwargs)
-
-    monkeypatch.setattr(train.StepTools, "optimize", crash)
+    real_step = _crash_after(5, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         run_experiment(project, experiment, scale=0.05, figures=False)
-    monkeypatch.setattr(train.StepTools, "optimize", real_optimize)
+    monkeypatch.setattr(train, "supervised_step", real_step)
     capfd.readouterr()
     changed = run_experiment(project, experiment, scale=0.05, overrides=["ann.classify_qwerties.lr=0.02"],
                              figures=False)

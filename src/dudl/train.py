@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from dudl import runtime
+from dudl import backprop, runtime
 from dudl.progress import progress
 from dudl.resume import Resume, restore_rng, rng_state
 
@@ -58,12 +58,17 @@ class Batches:
         return n // b if self.drop_last else -(-n // b)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        x, y = self.x, self.y
-        if self.shuffle:
-            order = torch.randperm(len(x), generator=self.generator).to(x.device)
-            x, y = x[order], y[order]
+        x, y, b = self.x, self.y, self.batch_size
+        if not self.shuffle:
+            for i in range(len(self)):
+                yield x[i * b:(i + 1) * b], y[i * b:(i + 1) * b]
+            return
+        # Each batch gathers its own rows: a shuffled copy of the whole set (56 MB for the course's MNIST) costs
+        # more per epoch in fresh memory than all the batches' small gathers together. The same rows either way.
+        order = torch.randperm(len(x), generator=self.generator).to(x.device)
         for i in range(len(self)):
-            yield x[i * self.batch_size:(i + 1) * self.batch_size], y[i * self.batch_size:(i + 1) * self.batch_size]
+            rows = order[i * b:(i + 1) * b]
+            yield x.index_select(0, rows), y.index_select(0, rows)
 
     def to(self, device: torch.device) -> "Batches":
         self.x, self.y = self.x.to(device), self.y.to(device)
@@ -116,16 +121,49 @@ def to_device(batch: Any, device: torch.device) -> Any:
 # ---------------------------------------------------------------- metrics
 
 
-def accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Percent correct. One output column: a logit, positive means class 1 (use on logits, not probabilities);
-    several columns: argmax. Leading dimensions beyond (samples, outputs) are kept (stacked models)."""
+def _predictions(output: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     if output.shape[-1] == 1:
         if target.ndim >= 2 and target.shape[-1] == 1:
             target = target[..., 0]
-        predicted = (output[..., 0] > 0).to(target.dtype)
-    else:
-        predicted = output.argmax(dim=-1)
+        return (output[..., 0] > 0).to(target.dtype), target
+    return output.argmax(dim=-1), target
+
+
+def _percent_correct(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (predicted == target).float().mean(dim=-1) * 100
+
+
+def accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Percent correct. One output column: a logit, positive means class 1 (use on logits, not probabilities);
+    several columns: argmax. Leading dimensions beyond (samples, outputs) are kept (stacked models)."""
+    return _percent_correct(*_predictions(output, target))
+
+
+class Later:
+    """A step's value that the trainer works out at the epoch's end for all the epoch's steps at once:
+    fn(*args, each stacked over the steps) gives one value per step. Used where fn is exact row by row, so the
+    numbers are those of fn called every step (accuracy: a mean of 0/1 values, exact in any order), for one call
+    an epoch instead of four small ones a step."""
+
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn: Callable[..., torch.Tensor], *args: torch.Tensor):
+        self.fn, self.args = fn, args
+
+    @staticmethod
+    def resolve(column: list) -> list:
+        if not column or not isinstance(column[0], Later):
+            return column
+        shapes = {tuple(a.shape for a in later.args) for later in column}
+        if len(shapes) > 1:  # a last, smaller batch: step by step
+            return [later.fn(*later.args) for later in column]
+        stacked = [torch.stack(parts) for parts in zip(*(later.args for later in column))]
+        return list(column[0].fn(*stacked).unbind(0))
+
+
+def accuracy_later(output: torch.Tensor, target: torch.Tensor) -> Later:
+    """`accuracy`, its comparison and mean left to the epoch's end (Later)."""
+    return Later(_percent_correct, *_predictions(output.detach(), target))
 
 
 def probability_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -248,6 +286,8 @@ class StepTools:
             raise RuntimeError("precision fp16 needs CUDA (autocast with loss scaling); use bf16 on the CPU")
         self.device, self.precision, self.modules, self.clip_grad = device, precision, modules, clip_grad
         self.scalers: dict[int, Any] = {}
+        # nothing between the loss and the update but backward and step(): what dudl.backprop replicates
+        self.plain = precision == "fp32" and clip_grad is None
         self.step = 0  # steps done so far in this training
         self.epoch = 0
 
@@ -433,10 +473,11 @@ def train(
                 if every == "batch":
                     s.step()
             for key, value in values.items():
-                records.setdefault(key, []).append(value.detach())
+                records.setdefault(key, []).append(value if isinstance(value, Later) else value.detach())
         for s, every in schedulers:
             if every == "epoch":
                 s.step()
+        records = {key: Later.resolve(column) for key, column in records.items()}
         if record_steps:
             history.add_steps({k: _step_values(column) for k, column in records.items()})
         record = {key: _mean(values) for key, values in records.items()}
@@ -463,10 +504,22 @@ def train(
 def supervised_step(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer,
                     metric: Callable | None = None, regularizer: Callable[[nn.Module], torch.Tensor] | None = None):
     """out = model(x); loss = loss_fn(out, y) (+ an optimized but unrecorded penalty); one optimizer step.
-    Records train_loss (and train_acc = metric(out, y) computed on the batch, in train mode)."""
+    Records train_loss (and train_acc = metric(out, y) computed on the batch, in train mode).
+
+    A plain net (Linear layers and activations) on a course loss, in fp32 on the CPU, takes dudl.backprop's
+    hand-made backward: autograd's own kernels without autograd, the same numbers bit for bit."""
+
+    hand = backprop.hand_step(model, loss_fn, optimizer) if regularizer is None else None
 
     def step(batch, tools: StepTools) -> dict[str, torch.Tensor]:
         xb, yb = batch
+        done = hand(xb, yb) if hand is not None and tools.plain else None
+        if done is not None:  # the same numbers as below, bit for bit, without autograd's cost (dudl.backprop)
+            loss, out = done
+            values = {"train_loss": loss}
+            if metric is not None:
+                values["train_acc"] = accuracy_later(out, yb) if metric is accuracy else metric(out, yb)
+            return values
         with tools.autocast():
             out = model(xb)
             loss = loss_fn(out, yb)
@@ -474,9 +527,10 @@ def supervised_step(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.
         tools.optimize(total, optimizer)
         values = {"train_loss": loss}
         if metric is not None:
-            values["train_acc"] = metric(out.detach(), yb)
+            values["train_acc"] = accuracy_later(out, yb) if metric is accuracy else metric(out.detach(), yb)
         return values
 
+    step.hand = hand  # what runs the step where it qualifies (None: autograd always)
     return step
 
 

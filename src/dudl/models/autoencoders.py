@@ -33,6 +33,10 @@ class CodeAutoencoder(nn.Module):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
+    def layer_chain(self) -> list[nn.Module]:
+        """What forward applies, in order (dudl.backprop trains the net by hand from this)."""
+        return [self.encoder, self.decoder]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
 

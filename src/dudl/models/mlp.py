@@ -66,6 +66,13 @@ class MLP(nn.Module):
             self.layers[f"hidden{i}"] = nn.Linear(n_units, n_units)
         self.layers["output"] = nn.Linear(n_units, n_out)
 
+    def layer_chain(self) -> list[nn.Module]:
+        """What forward applies, in order, as modules (dudl.backprop trains the net by hand from this)."""
+        chain = [self.layers["input"]] + ([nn.ReLU()] if self.input_relu else [])
+        for i in range(self.n_layers):
+            chain += [self.layers[f"hidden{i}"], nn.ReLU()]
+        return chain + [self.layers["output"], self.output]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.layers["input"](x)
         if self.input_relu:
