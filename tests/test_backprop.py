@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 import pytest
 import torch
 from torch import nn
@@ -131,17 +133,40 @@ def test_nets_that_are_not_plain_chains_keep_autograd(build):
     assert backprop.LayerChain.of(build()) is None
 
 
-def test_frozen_shared_or_hooked_weights_keep_autograd():
-    frozen = mlp([4, 4, 2])
-    frozen[0].weight.requires_grad_(False)
+def test_shared_or_hooked_weights_keep_autograd():
     shared = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 4))
     shared[2].weight = shared[0].weight
     hooked = mlp([4, 4, 2])
     hooked[0].register_forward_hook(lambda *args: None)
     tensor_hook = mlp([4, 4, 2])
     tensor_hook[0].weight.register_hook(lambda grad: grad * 2)
-    for model in (frozen, shared, hooked, tensor_hook):
+    for model in (shared, hooked, tensor_hook):
         assert backprop.LayerChain.of(model) is None
+
+
+def test_layers_frozen_for_a_while_get_autograds_numbers(monkeypatch):
+    # weights/freeze_weights: the body's requires_grad is off for the first epochs, then on
+    def run(hand: bool):
+        monkeypatch.setenv(backprop.ENV, "0" if hand else "1")
+        g = torch.Generator().manual_seed(4)
+        x, y = torch.randn(64, 6, generator=g), _labels(64, 3, g)
+        torch.manual_seed(0)
+        model = mlp([6, 8, 8, 3])
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        step = supervised_step(model, nn.CrossEntropyLoss(), opt, accuracy)
+        tools = StepTools(torch.device("cpu"), "fp32", {"model": model}, None)
+        losses = []
+        for i in range(16):
+            for q in [*model[0].parameters(), *model[2].parameters()]:
+                q.requires_grad_(i >= 8)
+            losses.append(step((x[i * 4:(i + 1) * 4], y[i * 4:(i + 1) * 4]), tools)["train_loss"].detach())
+        return torch.stack(losses), [q.detach().clone() for q in model.parameters()], model
+
+    (l1, p1, m1), (l2, p2, _) = run(True), run(False)
+    assert torch.equal(l1, l2) and all(torch.equal(a, b) for a, b in zip(p1, p2))
+    torch.manual_seed(0)
+    untouched = mlp([6, 8, 8, 3])
+    assert not torch.equal(p1[0], untouched[0].weight)  # trained after the thaw
 
 
 def test_losses_with_options_and_optimizers_over_other_weights_keep_autograd():
@@ -227,3 +252,27 @@ def test_experiments_give_the_same_metrics_with_and_without_the_hand_made_backwa
         metrics[env] = run_experiment(project, experiment, figures=False).metrics
     assert calls, f"{experiment} never took the hand-made backward"
     assert metrics["0"] == metrics["1"]
+
+
+def test_later_accuracy_of_a_stack_of_models_equals_it_step_by_step():
+    # a StackedMLP's outputs [M, N, 1] against targets [N, 1]: each step's accuracy broadcasts over the models
+    from dudl.models.stacked import StackedMLP, stacked_loss
+    from dudl.train import accuracy_later, train
+
+    g = torch.Generator().manual_seed(2)
+    x, y = torch.randn(40, 3, generator=g), _binary(40, g)
+    torch.manual_seed(0)
+    stack = StackedMLP(4, [3, 5, 1])
+    opt = torch.optim.SGD(stack.parameters(), lr=0.1)
+    seen = []
+
+    def step(batch, tools):
+        xb, yb = batch
+        out = stack(xb)
+        seen.append(accuracy(out.detach(), yb))
+        tools.optimize(stacked_loss("bce_logits")(out, yb), opt)
+        return {"train_acc": accuracy_later(out, yb)}
+
+    history = train(step, Batches(x, y, 8), 2, modules=stack, optimizers=opt, record_steps=True)
+    assert torch.equal(torch.tensor(np.array(history.steps["train_acc"])), torch.stack(seen))
+    assert history["train_acc"].shape == (2, 4)

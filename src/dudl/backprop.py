@@ -110,7 +110,7 @@ def _flatten(modules: Sequence[nn.Module]) -> list[nn.Module]:
 class LayerChain:
     """A model as its sequence of Linear layers and activations, with a forward that keeps what backward needs.
     `LayerChain.of(model)` is None for a model that is not such a chain (a convolution, dropout, batchnorm,
-    frozen or shared weights, hooks, ...). A model whose forward is not nn.Sequential's declares its chain with a
+    shared weights, hooks, ...). (Frozen weights are checked at every step: see HandStep.) A model whose forward is not nn.Sequential's declares its chain with a
     `layer_chain()` method (dudl.models.mlp.MLP); a test checks each such model's forward against its chain."""
 
     def __init__(self, layers: list, parameters: list[torch.Tensor]):
@@ -146,7 +146,7 @@ class LayerChain:
         if not params or len({id(p) for p in params}) != len(params) or {id(p) for p in params} != {
                 id(p) for p in declared}:
             return None  # weights shared between layers, or parameters the chain does not use
-        if any(not p.requires_grad or p.device.type != "cpu" or p.dtype != torch.float32 or p._backward_hooks
+        if any(p.device.type != "cpu" or p.dtype != torch.float32 or p._backward_hooks
                or getattr(p, "_post_accumulate_grad_hooks", None) for p in params):
             return None
         return cls(layers, params)
@@ -305,6 +305,8 @@ class HandStep:
         changed, and the caller takes autograd)."""
         if x.device.type != "cpu" or x.dtype != torch.float32:
             return None
+        if not all(p.requires_grad for p in self.chain.parameters):
+            return None  # frozen layers (weights/freeze_weights freezes some for a while): autograd skips them
         if self.groups is None:
             self.groups = self._sgd_groups()
         with torch.no_grad():

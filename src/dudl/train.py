@@ -157,7 +157,10 @@ class Later:
         shapes = {tuple(a.shape for a in later.args) for later in column}
         if len(shapes) > 1:  # a last, smaller batch: step by step
             return [later.fn(*later.args) for later in column]
-        stacked = [torch.stack(parts) for parts in zip(*(later.args for later in column))]
+        args = [later.args for later in column]
+        if len({a.shape for a in args[0]}) > 1:  # fn broadcasts one step's args (a stack's [M, N] against [N])
+            args = [torch.broadcast_tensors(*a) for a in args]
+        stacked = [torch.stack(parts) for parts in zip(*args)]
         return list(column[0].fn(*stacked).unbind(0))
 
 
