@@ -45,6 +45,10 @@ CASES = [
     ("sigmoid hidden, softmax into NLL (the course's mistake), momentum",
      lambda: nn.Sequential(nn.Linear(4, 6), nn.Sigmoid(), nn.Sequential(nn.Linear(6, 3)), nn.Softmax(dim=1)),
      nn.NLLLoss(), lambda n, g: _labels(n, 3, g), lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9), 4),
+    ("activations after activations (none may run in place)",
+     lambda: nn.Sequential(nn.Tanh(), nn.Linear(4, 6), nn.Tanh(), nn.ReLU(), nn.Linear(6, 6), nn.Sigmoid(),
+                           nn.Tanh(), nn.Linear(6, 3)),
+     nn.CrossEntropyLoss(), lambda n, g: _labels(n, 3, g), lambda p: torch.optim.SGD(p, lr=0.1), 4),
     ("no biases, weight decay", lambda: nn.Sequential(nn.Linear(5, 7, bias=False), nn.ReLU(),
                                                        nn.Linear(7, 2, bias=False)),
      nn.CrossEntropyLoss(), lambda n, g: _labels(n, 2, g), lambda p: torch.optim.SGD(p, lr=0.1, weight_decay=0.01), 5),
@@ -63,8 +67,10 @@ def _train(case, batch_size: int, steps: int, hand: bool, monkeypatch) -> dict:
     step = supervised_step(model, loss_fn, opt, accuracy if y.dtype == torch.int64 else None)
     tools = StepTools(torch.device("cpu"), "fp32", {"model": model}, None)
     losses, accs = [], []
+    data = x.clone()
     for i in range(steps):
         values = step((x[i * batch_size:(i + 1) * batch_size], y[i * batch_size:(i + 1) * batch_size]), tools)
+        assert torch.equal(x, data), "a step changed its input batch"
         losses.append(values["train_loss"].detach())
         acc = values.get("train_acc", torch.tensor(0.0))
         accs.append(acc.fn(*acc.args) if isinstance(acc, Later) else acc)
@@ -76,6 +82,7 @@ def _train(case, batch_size: int, steps: int, hand: bool, monkeypatch) -> dict:
 @pytest.mark.parametrize("batch_size", [1, 7, 32])
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_the_hand_made_backward_gives_autograds_numbers_bit_for_bit(case, batch_size, monkeypatch):
+    # (_train also checks that the batches it trains on are left as they were)
     ours = _train(case, batch_size, 25, hand=True, monkeypatch=monkeypatch)
     autograd = _train(case, batch_size, 25, hand=False, monkeypatch=monkeypatch)
     assert ours["used_hand"] and not autograd["used_hand"]

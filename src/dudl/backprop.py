@@ -60,31 +60,33 @@ class _Linear:
         return g.mm(self.w)
 
 
-# An activation: (forward(x), backward(g, x, y) -> grad of x), where x is its input and y its output.
-Activation = tuple[Callable[[torch.Tensor], torch.Tensor], Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]]
+# An activation: (forward(x), backward(g, x, y) -> grad of x, in-place forward or None), where x is its input and
+# y its output. ReLU, tanh and sigmoid need only their output backward, so right after a Linear layer (whose
+# output nothing else needs) they run in place: one allocation less a layer, the same values.
+Activation = tuple[Callable, Callable, Callable | None]
 
 
 def _activation(module: nn.Module) -> Activation | None:
     kind = type(module)
     if kind is nn.Identity:
-        return (lambda x: x), (lambda g, x, y: g)
+        return (lambda x: x), (lambda g, x, y: g), None
     if kind is nn.ReLU:
-        return torch.relu, (lambda g, x, y: aten.threshold_backward(g, y, 0))
+        return torch.relu, (lambda g, x, y: aten.threshold_backward(g, y, 0)), torch.relu_
     if kind is nn.LeakyReLU:
         slope = module.negative_slope
         return ((lambda x: torch._C._nn.leaky_relu(x, slope)),
-                (lambda g, x, y: aten.leaky_relu_backward(g, x, slope, False)))
+                (lambda g, x, y: aten.leaky_relu_backward(g, x, slope, False)), None)
     if kind is nn.Tanh:
-        return torch.tanh, (lambda g, x, y: aten.tanh_backward(g, y))
+        return torch.tanh, (lambda g, x, y: aten.tanh_backward(g, y)), torch.tanh_
     if kind is nn.Sigmoid:
-        return torch.sigmoid, (lambda g, x, y: aten.sigmoid_backward(g, y))
+        return torch.sigmoid, (lambda g, x, y: aten.sigmoid_backward(g, y)), torch.sigmoid_
     if kind in (nn.LogSoftmax, nn.Softmax) and module.dim is not None:
         dim = module.dim
         if kind is nn.LogSoftmax:
             return ((lambda x: torch.log_softmax(x, dim)),
-                    (lambda g, x, y: aten._log_softmax_backward_data(g, y, dim, x.dtype)))
+                    (lambda g, x, y: aten._log_softmax_backward_data(g, y, dim, x.dtype)), None)
         return ((lambda x: torch.softmax(x, dim)),
-                (lambda g, x, y: aten._softmax_backward_data(g, y, dim, x.dtype)))
+                (lambda g, x, y: aten._softmax_backward_data(g, y, dim, x.dtype)), None)
     return None
 
 
@@ -118,6 +120,9 @@ class LayerChain:
         self.parameters = parameters  # in the order backward returns their gradients
         # the first Linear's input is data: nothing before it needs a gradient
         self.first_linear = next(i for i, layer in enumerate(layers) if isinstance(layer, _Linear))
+        self.forwards = [layer.forward if isinstance(layer, _Linear)
+                         else layer[2] if layer[2] is not None and i and isinstance(layers[i - 1], _Linear)
+                         else layer[0] for i, layer in enumerate(layers)]
 
     @classmethod
     def of(cls, model: nn.Module) -> LayerChain | None:
@@ -154,8 +159,8 @@ class LayerChain:
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The values at every point of the chain: [x, after layer 1, ..., output]."""
         values = [x]
-        for layer in self.layers:
-            x = layer.forward(x) if isinstance(layer, _Linear) else layer[0](x)
+        for forward in self.forwards:
+            x = forward(x)
             values.append(x)
         return values
 

@@ -112,6 +112,8 @@ def to_device(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, torch.Tensor):
         return batch if batch.device == device else batch.to(device, non_blocking=batch.is_pinned())
     if isinstance(batch, (tuple, list)):
+        if all(isinstance(b, torch.Tensor) and b.device == device for b in batch):
+            return batch  # the common case, (x, y) already there: no new tuple every step
         return type(batch)(to_device(b, device) for b in batch)
     if isinstance(batch, dict):
         return {k: to_device(v, device) for k, v in batch.items()}
