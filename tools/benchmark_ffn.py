@@ -1,76 +1,140 @@
-"""Benchmark: the pipeline's MNIST training against a course-style loop, side by side in one run.
+"""Benchmark: the FFN on MNIST and the breadth x depth sweep, the course's own loop against the pipeline's, side by
+side in one run.
 
-    python tools/benchmark_ffn.py                    # the course's settings: FFN 60 epochs, breadth x depth 15 x 60
-    python tools/benchmark_ffn.py --epochs 3         # a shorter measure (ratios, not totals, are what to compare)
-    python tools/benchmark_ffn.py --sweep-epochs 3   # the FFN at 60 epochs, the 15-net sweep at 3 each
+    python tools/benchmark_ffn.py                       # the course's settings: 60 epochs, 15 nets x 60 epochs
+    python tools/benchmark_ffn.py --epochs 3 --sweep-epochs 3 --repeats 3   # a shorter measure
+    python tools/benchmark_ffn.py --parts machine --sweep-epochs 10          # only the sweep on the whole machine
 
-Both loops train the same model from the same initial weights on the same 18,000 digits, batches of 32
-(drop_last, the same order), SGD lr .01, and score the 2,000 test digits once per epoch.
-- course style: torch DataLoader(TensorDataset) and per-batch `.item()` bookkeeping (loss, accuracy), as the
-  notebooks write it;
-- ours: dudl.train.fit over dudl.train.Batches (one shuffled index per epoch, slices of the in-memory tensors;
-  per-batch numbers stay tensors until the epoch ends).
-Not a test: timings depend on the machine. It prints each time and the ratio course/ours, and a floor: the
-same training's matrix products alone (forward and backward, nothing else: no activations, loss, optimizer or
-bookkeeping), timed in the same run. course/floor is the most any fp32 loop on this many threads could gain;
-where it is near course/ours, the loop is arithmetic-bound and no loop overhead is left to remove.
+Every variant trains the same net from the same initial weights on the same 18,000 digits, batches of 32
+(drop_last), SGD lr .01, and scores the 2,000 test digits once per epoch:
+- course: the notebooks' loop as they write it (FFN_FFNonMNIST, FFN_CodeChallengeBreadthDepth): their model
+  classes (F.relu between the layers; the FFN ends in log_softmax and trains with NLLLoss, the sweep's nets with
+  CrossEntropyLoss), DataLoader(TensorDataset) with shuffle and drop_last, per batch `loss.item()` and an
+  accuracy tensor, np.mean of both lists per epoch, and the test set through `next(iter(test_loader))`;
+- ours: the pipeline's code path (dudl.train.fit over dudl.train.Batches, what experiments.training.train_run
+  calls), which trains these nets with dudl.backprop's hand-made backward: autograd's numbers, bit for bit;
+- ours, autograd: the same with DUDL_AUTOGRAD_ONLY=1, to show what the hand-made backward gains;
+- floor: the same training's matrix products alone (forward and backward, nothing else), the most any fp32
+  loop on this many threads could gain.
+Rounds are interleaved (course, ours, ours autograd, floor, then again) and the fastest run of each counts
+(tools/benchmark_cnn.py's compare).
+
+The sweep is also timed as each is run on the whole machine: the notebook trains its 15 nets one after another in
+one process, with torch's default threads (every core); the pipeline runs them as 15 Snakemake jobs, one thread
+each, `--cores N` at a time. `--jobs N` (default: the machine's cores) starts each net as a fresh process, N at a
+time (python, imports and data every time, as a Snakemake job pays them), against the course loop in one process
+at torch's default threads.
+
+Not a test: timings depend on the machine. Ratios, not totals, are what to compare.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from dudl import backprop  # noqa: E402
 from dudl.data import mnist  # noqa: E402
 from dudl.models.mlp import MLP, mlp  # noqa: E402
 from dudl.runtime import configure  # noqa: E402
 from dudl.train import Batches, accuracy, fit  # noqa: E402
+
+FFN_LAYERS = [784, 64, 32, 32, 10]
+SWEEP = [(layers, units) for units in (50, 100, 150, 200, 250) for layers in (1, 2, 3)]  # the notebook's order
 
 
 def sgd(parameters):
     return torch.optim.SGD(parameters, lr=0.01)
 
 
-def course_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, make_optimizer=sgd) -> float:
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True, drop_last=True,
-                        generator=torch.Generator().manual_seed(seed))
-    loss_fn, opt = nn.CrossEntropyLoss(), make_optimizer(model.parameters())
-    for _ in range(epochs):
-        losses, accs = [], []
-        model.train()
-        for xb, yb in loader:
-            out = model(xb)
-            loss = loss_fn(out, yb)
-            opt.zero_grad()
+class CourseMnistNet(nn.Module):
+    """FFN_FFNonMNIST's mnistNet as the notebook writes it: F.relu between the layers, log_softmax at the end."""
+
+    def __init__(self, weights_from: nn.Module):
+        super().__init__()
+        self.input, self.fc1, self.fc2, self.output = (nn.Linear(a, b) for a, b in zip(FFN_LAYERS, FFN_LAYERS[1:]))
+        ours = [m for m in weights_from.modules() if isinstance(m, nn.Linear)]
+        for mine, theirs in zip((self.input, self.fc1, self.fc2, self.output), ours):
+            mine.load_state_dict(theirs.state_dict())
+
+    def forward(self, x):
+        x = F.relu(self.input(x))
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return torch.log_softmax(self.output(x), axis=1)
+
+
+def course_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, make_optimizer=sgd,
+                loss_fn: nn.Module | None = None, test_no_grad: bool = True) -> float:
+    """The notebooks' function2trainTheModel: returns the last epoch's test accuracy."""
+    train_loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True, drop_last=True,
+                              generator=torch.Generator().manual_seed(seed))
+    test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=len(x_test))
+    lossfun, optimizer = loss_fn or nn.CrossEntropyLoss(), make_optimizer(model.parameters())
+    losses, train_acc, test_acc = torch.zeros(epochs), [], []
+    for epoch in range(epochs):
+        batch_acc, batch_loss = [], []
+        for X, y in train_loader:
+            y_hat = model(X)
+            loss = lossfun(y_hat, y)
+            optimizer.zero_grad()
             loss.backward()
-            opt.step()
-            losses.append(loss.item())
-            accs.append(100 * torch.mean((torch.argmax(out, axis=1) == yb).float()).item())
-        model.eval()
-        with torch.no_grad():
-            test_acc = 100 * torch.mean((torch.argmax(model(x_test), axis=1) == y_test).float()).item()
-    return test_acc
+            optimizer.step()
+            batch_loss.append(loss.item())
+            batch_acc.append(100 * torch.mean((torch.argmax(y_hat, axis=1) == y).float()))
+        train_acc.append(np.mean(batch_acc))
+        losses[epoch] = np.mean(batch_loss)
+        X, y = next(iter(test_loader))
+        if test_no_grad:  # FFN_CodeChallengeBreadthDepth; FFN_FFNonMNIST scores with the graph on
+            with torch.no_grad():
+                y_hat = model(X)
+        else:
+            y_hat = model(X)
+        test_acc.append(100 * torch.mean((torch.argmax(y_hat, axis=1) == y).float()))
+    return float(test_acc[-1])
 
 
-def our_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, make_optimizer=sgd) -> float:
+def our_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, make_optimizer=sgd,
+             loss_fn: nn.Module | None = None) -> float:
     train = Batches(x_train, y_train, 32, shuffle=True, drop_last=True, generator=torch.Generator().manual_seed(seed))
-    history = fit(model, train, nn.CrossEntropyLoss(), make_optimizer(model.parameters()), epochs,
+    history = fit(model, train, loss_fn or nn.CrossEntropyLoss(), make_optimizer(model.parameters()), epochs,
                   metric=accuracy, test=Batches(x_test, y_test, None))
     return float(history["test_acc"][-1])
 
 
+def autograd_only(loop):
+    """`loop` with dudl.backprop switched off (DUDL_AUTOGRAD_ONLY=1)."""
+
+    def run(*args, **kwargs):
+        before = os.environ.get(backprop.ENV)
+        os.environ[backprop.ENV] = "1"
+        try:
+            return loop(*args, **kwargs)
+        finally:
+            if before is None:
+                del os.environ[backprop.ENV]
+            else:
+                os.environ[backprop.ENV] = before
+
+    return run
+
+
 @torch.no_grad()
-def matmul_floor(model, x_train, y_train, x_test, y_test, epochs: int, seed: int) -> float:
+def matmul_floor(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, **_) -> float:
     """The training's matrix products only: per batch h_i @ W_i^T forward, then dW_i = g^T h_i and (but for the
     first layer, whose input needs no gradient) g @ W_i backward; per epoch one forward of the test set."""
     weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
@@ -92,49 +156,121 @@ def matmul_floor(model, x_train, y_train, x_test, y_test, epochs: int, seed: int
     return float("nan")
 
 
-def warm_up(data) -> None:
-    """One untimed epoch of each loop first: a process's first training pays one-off costs (the allocator's
-    first large blocks, library set-up) that would otherwise land on whichever loop happens to run first."""
-    for loop in (course_loop, our_loop, matmul_floor):
+def load_data() -> list[torch.Tensor]:
+    images, labels = mnist.load_small(ROOT / "data" / "processed" / "mnist" / "train_small.npz")
+    split = mnist.standard(images, labels, seed=0)
+    return [torch.tensor(a) for a in (split.x_train, split.y_train, split.x_test, split.y_test)]
+
+
+# ---------------------------------------------------------------- per training, one thread each
+
+
+def ffn_variants():
+    nll = nn.NLLLoss()
+    course = lambda m, *a, seed: course_loop(CourseMnistNet(m), *a, seed=seed, loss_fn=nll,  # noqa: E731
+                                             test_no_grad=False)
+    ours = lambda m, *a, seed: our_loop(m, *a, seed=seed, loss_fn=nll)  # noqa: E731
+    return course, ours, {"ours": ({}, False), "ours, autograd": ({}, False, autograd_only(ours)),
+                          "matrix products alone (floor)": ({}, False, matmul_floor)}
+
+
+def sweep_variants():
+    return course_loop, our_loop, {"ours": ({}, False), "ours, autograd": ({}, False, autograd_only(our_loop)),
+                                   "matrix products alone (floor)": ({}, False, matmul_floor)}
+
+
+def ffn_per_training(data, epochs: int, repeats: int) -> dict[str, float]:
+    from benchmark_cnn import compare
+
+    course, ours, variants = ffn_variants()
+    print(f"FFN on MNIST ({epochs} epochs), one thread:")
+    _, ffn = compare("FFN on MNIST", "test acc", course, ours, lambda: mlp(FFN_LAYERS, output="logsoftmax"),
+                     (*data, epochs), (*data, 1), repeats, variants)
+    return {"FFN": ffn["ours"]}
+
+
+def sweep_per_training(data, sweep_epochs: int, repeats: int) -> dict[str, float]:
+    from benchmark_cnn import compare
+
+    course, ours, variants = sweep_variants()
+    totals: dict[str, float] = {}
+    print(f"breadth x depth, {len(SWEEP)} nets ({sweep_epochs} epochs each), one thread, one net at a time:")
+    for layers, units in SWEEP:
+        base, ratios = compare(f"  L{layers} U{units}", "test acc", course, ours,
+                               lambda: MLP(mnist.PIXELS, units, layers, mnist.CLASSES), (*data, sweep_epochs),
+                               (*data, 1), repeats, variants)
+        totals["course"] = totals.get("course", 0.0) + base
+        for label, ratio in ratios.items():
+            totals[label] = totals.get(label, 0.0) + base / ratio
+    print("breadth x depth, the 15 nets together: course {:.1f} s; ".format(totals["course"]) + ", ".join(
+        f"{label} {seconds:.1f} s ({totals['course'] / seconds:.2f}x)" for label, seconds in totals.items()
+        if label != "course"))
+    return {"breadth x depth": totals["course"] / totals["ours"]}
+
+
+# ---------------------------------------------------------------- the sweep on the whole machine
+
+
+def one_net(layers: int, units: int, epochs: int) -> None:
+    """A pipeline job's work: a fresh process, one thread, the data, one net (as `dudl run ffn/breadth_depth
+    --point L*_U*` does, less its params and output files)."""
+    configure(1, "cpu")
+    data = load_data()
+    torch.manual_seed(0)
+    our_loop(MLP(mnist.PIXELS, units, layers, mnist.CLASSES), *data, epochs, seed=0)
+
+
+def whole_machine(sweep_epochs: int, jobs: int) -> float:
+    torch.set_num_threads(os.cpu_count() or 1)  # the notebook's torch: every core
+    data = load_data()
+    start = time.perf_counter()
+    for layers, units in SWEEP:
         torch.manual_seed(0)
-        loop(MLP(mnist.PIXELS, 250, 3, mnist.CLASSES), *data, 1, seed=0)
+        course_loop(MLP(mnist.PIXELS, units, layers, mnist.CLASSES), *data, sweep_epochs, seed=0)
+    course = time.perf_counter() - start
+    torch.set_num_threads(1)
 
+    def job(point):
+        subprocess.run([sys.executable, __file__, "--one-net", *map(str, point), str(sweep_epochs)], check=True)
 
-def side_by_side(name: str, builds, data, epochs: int) -> float:
-    times = {"course": 0.0, "ours": 0.0, "floor": 0.0}
-    for i, build in enumerate(builds):
-        for label, loop in (("course", course_loop), ("ours", our_loop), ("floor", matmul_floor)):
-            torch.manual_seed(i)
-            model = build()
-            start = time.perf_counter()
-            result = loop(model, *data, epochs, seed=i)
-            times[label] += time.perf_counter() - start
-            acc = result if label == "ours" else acc if label == "floor" else None
-        print(f"  {name} model {i + 1}/{len(builds)}: last test acc (ours) {acc:.1f}%", flush=True)
-    ratio = times["course"] / times["ours"]
-    print(f"{name}: course-style {times['course']:.1f} s, ours {times['ours']:.1f} s, matmuls alone "
-          f"{times['floor']:.1f} s; ratio {ratio:.2f}x (at most {times['course'] / times['floor']:.2f}x: the floor)")
-    return ratio
+    start = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:  # the widest nets first, as a scheduler with estimates would
+        list(pool.map(job, sorted(SWEEP, key=lambda p: -p[0] * p[1])))
+    ours = time.perf_counter() - start
+    print(f"breadth x depth on the whole machine ({os.cpu_count()} cores, {sweep_epochs} epochs a net): course "
+          f"notebook, one process at {os.cpu_count()} threads, {course:.1f} s; ours, {len(SWEEP)} jobs of one "
+          f"thread, {jobs} at a time, each a fresh process, {ours:.1f} s: {course / ours:.2f}x")
+    return course / ours
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--sweep-epochs", type=int, default=None, help="epochs per breadth x depth net "
-                        "(default: --epochs)")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=60, help="FFN epochs (the course: 60)")
+    parser.add_argument("--sweep-epochs", type=int, default=None, help="epochs per breadth x depth net (default: "
+                        "--epochs; the course: 60)")
+    parser.add_argument("--repeats", type=int, default=2, help="runs of each variant; the fastest counts")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel jobs for the whole-machine "
+                        "sweep")
+    parser.add_argument("--parts", default="ffn,sweep,machine", help="which measures, of ffn (the FFN, one "
+                        "thread), sweep (the 15 nets one by one, one thread) and machine (the sweep on the whole "
+                        "machine)")
+    parser.add_argument("--one-net", nargs=3, type=int, metavar=("LAYERS", "UNITS", "EPOCHS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    configure(args.threads, "cpu")
-    images, labels = mnist.load_small(ROOT / "data" / "processed" / "mnist" / "train_small.npz")
-    split = mnist.standard(images, labels, seed=0)
-    data = [torch.tensor(a) for a in (split.x_train, split.y_train, split.x_test, split.y_test)]
+    if args.one_net:
+        one_net(*args.one_net)
+        return
+    configure(1, "cpu")
+    data = load_data()
     sweep_epochs = args.sweep_epochs or args.epochs
-    print(f"FFN {args.epochs} epochs, breadth x depth {sweep_epochs} epochs per net, {args.threads} thread(s)")
-    warm_up(data)
-    ffn = side_by_side("FFN on MNIST", [lambda: mlp([784, 64, 32, 32, 10])], data, args.epochs)
-    builds = [lambda L=L, U=U: MLP(784, U, L, 10) for L in (1, 2, 3) for U in (50, 100, 150, 200, 250)]
-    sweep = side_by_side("breadth x depth (15 models)", builds, data, sweep_epochs)
-    print(f"ratios (course-style / ours): FFN {ffn:.2f}x, breadth x depth {sweep:.2f}x")
+    parts = set(args.parts.split(","))
+    ratios = {}
+    if "ffn" in parts:
+        ratios.update(ffn_per_training(data, args.epochs, args.repeats))
+    if "sweep" in parts:
+        ratios.update(sweep_per_training(data, sweep_epochs, args.repeats))
+    if "machine" in parts:
+        ratios["breadth x depth, whole machine"] = whole_machine(sweep_epochs, args.jobs)
+    print("ratios (course / ours): " + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()))
 
 
 if __name__ == "__main__":
