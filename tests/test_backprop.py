@@ -94,13 +94,18 @@ def test_the_hand_made_backward_gives_autograds_numbers_bit_for_bit(case, batch_
         assert torch.equal(mine, theirs)
 
 
+def _net_and_data(monkeypatch, hand: bool, seed: int, n: int, sizes: list[int]):
+    """Switch the hand-made backward on or off; (x, class labels, a freshly seeded mlp(sizes))."""
+    monkeypatch.setenv(backprop.ENV, "0" if hand else "1")
+    g = torch.Generator().manual_seed(seed)
+    x, y = torch.randn(n, sizes[0], generator=g), _labels(n, sizes[-1], g)
+    torch.manual_seed(0)
+    return x, y, mlp(sizes)
+
+
 def test_a_whole_fit_with_a_scheduler_and_two_param_groups_matches_autograd(monkeypatch):
     def run(hand: bool):
-        monkeypatch.setenv(backprop.ENV, "0" if hand else "1")
-        g = torch.Generator().manual_seed(1)
-        x, y = torch.randn(96, 6, generator=g), _labels(96, 4, g)
-        torch.manual_seed(0)
-        model = mlp([6, 10, 4])
+        x, y, model = _net_and_data(monkeypatch, hand, 1, 96, [6, 10, 4])
         opt = torch.optim.SGD([{"params": model[0].parameters(), "lr": 0.2},
                                {"params": model[2].parameters()}], lr=0.05)
         sched = torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.5)
@@ -154,11 +159,7 @@ def test_shared_or_hooked_weights_keep_autograd():
 def test_layers_frozen_for_a_while_get_autograds_numbers(monkeypatch):
     # weights/freeze_weights: the body's requires_grad is off for the first epochs, then on
     def run(hand: bool):
-        monkeypatch.setenv(backprop.ENV, "0" if hand else "1")
-        g = torch.Generator().manual_seed(4)
-        x, y = torch.randn(64, 6, generator=g), _labels(64, 3, g)
-        torch.manual_seed(0)
-        model = mlp([6, 8, 8, 3])
+        x, y, model = _net_and_data(monkeypatch, hand, 4, 64, [6, 8, 8, 3])
         opt = torch.optim.SGD(model.parameters(), lr=0.1)
         step = supervised_step(model, nn.CrossEntropyLoss(), opt, accuracy)
         tools = StepTools(torch.device("cpu"), "fp32", {"model": model}, None)
@@ -215,11 +216,7 @@ def test_bf16_or_clipping_take_autograd(monkeypatch):
 def test_accuracy_worked_out_at_the_epochs_end_equals_it_step_by_step(hand, monkeypatch):
     # batches of 7 (no power of two) and a last, smaller batch (no drop_last): per-step accuracies and their
     # epoch mean must be what `accuracy` gives each step
-    monkeypatch.setenv(backprop.ENV, "0" if hand else "1")
-    g = torch.Generator().manual_seed(5)
-    x, y = torch.randn(45, 6, generator=g), _labels(45, 3, g)
-    torch.manual_seed(0)
-    model = mlp([6, 8, 3])
+    x, y, model = _net_and_data(monkeypatch, hand, 5, 45, [6, 8, 3])
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     seen = []
     step = supervised_step(model, nn.CrossEntropyLoss(), opt, accuracy)

@@ -4,6 +4,7 @@ side in one run.
     python tools/benchmark_ffn.py                       # the course's settings: 60 epochs, 15 nets x 60 epochs
     python tools/benchmark_ffn.py --epochs 3 --sweep-epochs 3 --repeats 3   # a shorter measure
     python tools/benchmark_ffn.py --parts machine --sweep-epochs 10          # only the sweep on the whole machine
+    python tools/benchmark_ffn.py --parts ffn --threads 2                    # the FFN, every loop on 2 threads
 
 Every variant trains the same net from the same initial weights on the same 18,000 digits, batches of 32
 (drop_last), SGD lr .01, and scores the 2,000 test digits once per epoch:
@@ -133,6 +134,20 @@ def autograd_only(loop):
     return run
 
 
+def at_threads(threads: int, loop):
+    """`loop` on this many threads (torch's default is one per core: what a notebook gets)."""
+
+    def run(*args, **kwargs):
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            return loop(*args, **kwargs)
+        finally:
+            torch.set_num_threads(before)
+
+    return run
+
+
 @torch.no_grad()
 def matmul_floor(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, **_) -> float:
     """The training's matrix products only: per batch h_i @ W_i^T forward, then dW_i = g^T h_i and (but for the
@@ -171,7 +186,11 @@ def ffn_variants():
                                              test_no_grad=False)
     ours = lambda m, *a, seed: our_loop(m, *a, seed=seed, loss_fn=nll)  # noqa: E731
     return course, ours, {"ours": ({}, False), "ours, autograd": ({}, False, autograd_only(ours)),
-                          "matrix products alone (floor)": ({}, False, matmul_floor)}
+                          "matrix products alone (floor)": ({}, False, matmul_floor),
+                          DEFAULT_THREADS: ({}, False, at_threads(os.cpu_count() or 1, course))}
+
+
+DEFAULT_THREADS = f"course, torch's default {os.cpu_count()} threads"
 
 
 def sweep_variants():
@@ -183,10 +202,13 @@ def ffn_per_training(data, epochs: int, repeats: int) -> dict[str, float]:
     from benchmark_cnn import compare
 
     course, ours, variants = ffn_variants()
-    print(f"FFN on MNIST ({epochs} epochs), one thread:")
+    print(f"FFN on MNIST ({epochs} epochs), {torch.get_num_threads()} thread(s):")
     _, ffn = compare("FFN on MNIST", "test acc", course, ours, lambda: mlp(FFN_LAYERS, output="logsoftmax"),
                      (*data, epochs), (*data, 1), repeats, variants)
-    return {"FFN": ffn["ours"]}
+    as_run = ffn["ours"] / ffn[DEFAULT_THREADS]
+    print(f"FFN on MNIST as each runs by default here (the notebook at torch's default {os.cpu_count()} threads, "
+          f"a pipeline job at {torch.get_num_threads()}): {as_run:.2f}x")
+    return {"FFN": ffn["ours"], "FFN, each at its default threads": as_run}
 
 
 def sweep_per_training(data, sweep_epochs: int, repeats: int) -> dict[str, float]:
@@ -194,7 +216,8 @@ def sweep_per_training(data, sweep_epochs: int, repeats: int) -> dict[str, float
 
     course, ours, variants = sweep_variants()
     totals: dict[str, float] = {}
-    print(f"breadth x depth, {len(SWEEP)} nets ({sweep_epochs} epochs each), one thread, one net at a time:")
+    print(f"breadth x depth, {len(SWEEP)} nets ({sweep_epochs} epochs each), {torch.get_num_threads()} thread(s), "
+          "one net at a time:")
     for layers, units in SWEEP:
         base, ratios = compare(f"  L{layers} U{units}", "test acc", course, ours,
                                lambda: MLP(mnist.PIXELS, units, layers, mnist.CLASSES), (*data, sweep_epochs),
@@ -251,6 +274,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="runs of each variant; the fastest counts")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="parallel jobs for the whole-machine "
                         "sweep")
+    parser.add_argument("--threads", type=int, default=1, help="threads of every loop in the ffn and sweep "
+                        "parts (the pipeline gives a job one unless it runs alone)")
     parser.add_argument("--parts", default="ffn,sweep,machine", help="which measures, of ffn (the FFN, one "
                         "thread), sweep (the 15 nets one by one, one thread) and machine (the sweep on the whole "
                         "machine)")
@@ -259,7 +284,7 @@ def main() -> None:
     if args.one_net:
         one_net(*args.one_net)
         return
-    configure(1, "cpu")
+    configure(args.threads, "cpu")
     data = load_data()
     sweep_epochs = args.sweep_epochs or args.epochs
     parts = set(args.parts.split(","))
