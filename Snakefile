@@ -6,8 +6,11 @@ from pathlib import Path
 from snakemake.utils import min_version
 
 from dudl import params as P
+from dudl.snakemake_fixes import keep_one_reevaluation_timer
 
 min_version("8.20")
+# Snakemake's job-rate limiter piles up scheduler wake-up timers, one more per finished job (upstream bug): keep one.
+keep_one_reevaluation_timer()
 
 
 configfile: "params.yaml"
