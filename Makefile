@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CORES ?= all
+# Test workers (pytest-xdist, a test file to a worker): the Snakemake end-to-end run (scale 0.02) on one, DVC's
+# and every other test file on the other; `make test TEST_WORKERS=0` runs them all in one process.
+TEST_WORKERS ?= 2
 # Rules and DVC stages call `dudl`, `snakemake` and `dvc` by name: the venv's bin comes first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -23,7 +26,7 @@ quick: $(BIN)/.installed
 	$(BIN)/snakemake --profile profiles/quick --report results/report.html
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 lint: $(BIN)/.installed
 	$(BIN)/snakemake --lint

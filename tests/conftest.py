@@ -69,3 +69,9 @@ def run_experiment(root: Path, experiment_id: str, scale: float = TINY, override
         assert sorted(p.stem for p in drawn) == sorted(exp.figures)
         assert all(p.stat().st_size > 5000 for p in drawn), "a figure is suspiciously small (empty?)"
     return result
+
+
+def pytest_collection_modifyitems(config, items):
+    """The end-to-end tests first: they are the suite's longest part, so on two workers (`make test`, pytest-xdist
+    with --dist loadscope) every other module runs beside them instead of after them."""
+    items.sort(key=lambda item: item.get_closest_marker("integration") is None)

@@ -1,0 +1,119 @@
+"""What the end-to-end tests share (tests/test_integration.py for Snakemake, tests/test_integration_dvc.py for DVC):
+a copy of the project as a clean clone has it at a tiny scale, the two tools' command lines, params and code
+edits as a user makes them. Two modules, so that `make test`'s two workers run the two tools side by side."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dudl import catalog
+from conftest import ROOT
+
+MIRROR = os.environ.get("DUDL_MIRROR") or str(ROOT.parent / "shared" / "datasets")
+SCALE = "0.02"
+CHANGED = "ann.classify_qwerties.lr"
+# What `dvc repro` builds: one cheap experiment per section (two of them read data, so fetch and prepare stages
+# run too), and the experiment whose params the tests change.
+DVC_EXPERIMENTS = ["math/argmin", "gradient_descent/gd_1d", "ann/classify_qwerties", "overfitting/train_devset_test",
+                   "regularization/dropout_in_pytorch", "metaparams/intro2winedata", "measure_performance/aprf",
+                   "ffn_milestone/heart_disease", "ffn/about_mnist", "data_handling/dataset_loader",
+                   "weights/matrix_sizes", "autoencoders/tied_weights", "convolution/output_size", "gpu/implement",
+                   "cnn/gauss_class", "cnn_milestone/psychometric", "transfer_learning/mnist_to_fmnist",
+                   "style_transfer/screaming_bathtub", "rnn/intro2rnn", "gans/linear_fmnist", "text/char_lstm"]
+# The two Gaussian-blob GANs cost 2-3 s a step on one CPU thread even at SCALE (210 and 30 steps, over 2 minutes
+# each, the run's critical path): their smoke runs take fewer steps. Every code path still runs.
+SMOKE = {"gans.fewer_layers_gauss.steps": "1500", "gans.cnn_gauss.steps": "250"}
+DVC_STAGES = {catalog.get(i).stage_name for i in DVC_EXPERIMENTS}
+# (module, the experiments that import it): a change to params.py reruns them all, to stacked.py only those of
+# the two sections that train stacked models.
+CODE_CHANGES = [("src/dudl/params.py", lambda e: True),
+                ("src/dudl/models/stacked.py", lambda e: e.section in {"ann", "weights"})]
+
+def env() -> dict:
+    """Jobs call `dudl` by name: put this interpreter's bin folder (the venv's) first on PATH."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return {**os.environ, "PATH": path, "DUDL_MIRROR": MIRROR, "DUDL_PROGRESS": "0", "DVC_NO_ANALYTICS": "1"}
+
+
+def copy_project(dest: Path) -> Path:
+    """The working tree as a clean clone would have it (tracked + untracked-but-not-ignored files), at SCALE."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    set_param(dest, "scale", SCALE)
+    for dotted, value in SMOKE.items():
+        set_param(dest, dotted, value)
+    return dest
+
+
+def set_param(root: Path, dotted: str, value: str) -> None:
+    """Edit one value of params.yaml in place, keeping its layout and comments (as a user would)."""
+    path = root / "params.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    *parents, leaf = dotted.split(".")
+    depth, indent = 0, ""
+    for i, line in enumerate(lines):
+        if depth < len(parents) and re.match(rf"^{indent}{parents[depth]}:", line):
+            depth, indent = depth + 1, indent + "  "
+        elif depth == len(parents) and re.match(rf"^{indent}{leaf}:", line):
+            comment = line[line.index("#"):].rstrip("\n") if "#" in line else ""
+            lines[i] = f"{indent}{leaf}: {value}" + (f"  {comment}" if comment else "") + "\n"
+            path.write_text("".join(lines))
+            return
+    raise KeyError(dotted)
+
+
+def run(cmd: list[str], root: Path, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run(cmd, cwd=root, env=env(), capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}")
+    return done
+
+
+def snakemake(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "snakemake", *args], root, check)
+
+
+def dvc(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return run([str(Path(sys.executable).parent / "dvc"), *args], root, check)
+
+
+def planned_rules(dry_run_output: str) -> set[str]:
+    return set(re.findall(r"^(?:local)?rule (\S+):$", dry_run_output, re.M))
+
+
+def all_metrics(root: Path, ids=None) -> dict[str, dict]:
+    ids = ids or [e.id for e in catalog.EXPERIMENTS]
+    return {i: json.loads((root / catalog.get(i).out_dir / "metrics.json").read_text())["metrics"] for i in ids}
+
+
+@contextlib.contextmanager
+def code_edited(root: Path, module: str):
+    """Append a comment to one source file, as a developer's edit would; then put back its bytes and mtime, so
+    that neither tool sees a change afterwards."""
+    path = root / module
+    original, stat = path.read_bytes(), path.stat()
+    path.write_bytes(original + b"\n# an edit by tests/integration.py\n")
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def needs_mirror() -> None:
+    """Skip the calling module (at import) without the dataset mirror."""
+    if not Path(MIRROR).is_dir():
+        pytest.skip(f"integration tests need the dataset mirror ({MIRROR}); set DUDL_MIRROR", allow_module_level=True)

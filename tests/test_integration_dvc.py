@@ -1,0 +1,111 @@
+"""End to end at a tiny scale through DVC: one experiment of each section by `dvc repro` in a temporary git
+repository (plus a `dvc status` of the whole pipeline), which keeps the test short as sections grow. It must
+build the same metrics as Snakemake, list just what it did not reproduce, rerun exactly the stages that import a
+changed module, refuse a bad params.yaml, and run a `dvc exp` with one changed learning rate alone."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dudl import catalog
+from integration import (CHANGED, CODE_CHANGES, DVC_EXPERIMENTS, DVC_STAGES, all_metrics, code_edited, copy_project,
+                         dvc, needs_mirror, run, snakemake)
+
+# An hour, not the suite's 30 minutes: on two test workers the end-to-end runs share the machine with the rest.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(3600)]
+needs_mirror()
+
+
+@pytest.fixture(scope="module")
+def dvc_project(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("dvc"))
+    commit = ["git", "commit", "-qm"]
+    for cmd in (["git", "init", "-q"], ["git", "config", "user.name", "dudl test"],  # dvc exp run commits too
+                ["git", "config", "user.email", "test@dudl.invalid"], ["git", "add", "-A"], [*commit, "pipeline"]):
+        run(cmd, root)
+    dvc(root, "repro", *sorted(f"{stage}-figures" for stage in DVC_STAGES))
+    run(["git", "add", "dvc.lock"], root)
+    run([*commit, "baseline results"], root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def smk_of_dvc_experiments(tmp_path_factory) -> Path:
+    """The same experiments built by Snakemake in a copy of their own (the whole Snakemake run is
+    tests/test_integration.py's, on the other test worker)."""
+    root = copy_project(tmp_path_factory.mktemp("snakemake_dvc_experiments"))
+    snakemake(root, "--cores", "1", *[str(catalog.get(i).out_dir / "metrics.json") for i in DVC_EXPERIMENTS])
+    return root
+
+
+# ---------------------------------------------------------------- dvc
+
+
+def test_dvc_reproduces_one_experiment_of_every_section():
+    assert {catalog.get(i).section for i in DVC_EXPERIMENTS} == set(catalog.SECTIONS)
+
+
+def test_dvc_repro_builds_the_same_metrics_as_snakemake(dvc_project, smk_of_dvc_experiments):
+    assert all_metrics(dvc_project, DVC_EXPERIMENTS) == all_metrics(smk_of_dvc_experiments, DVC_EXPERIMENTS)
+
+
+def dvc_status(root: Path) -> dict:
+    return json.loads(dvc(root, "status", "--json").stdout or "{}")
+
+
+def test_dvc_status_of_the_whole_pipeline_lists_just_what_was_not_reproduced(dvc_project):
+    stages = set(yaml.safe_load((dvc_project / "dvc.yaml").read_text())["stages"])
+    reproduced = DVC_STAGES | {f"{s}-figures" for s in DVC_STAGES}
+    datasets = {d for i in DVC_EXPERIMENTS for d in catalog.get(i).datasets}
+    assert {"wine_quality", "heart_disease"} <= datasets
+    reproduced |= {f"{step}-{d}" for d in datasets for step in ("fetch", "prepare")}
+    assert set(dvc_status(dvc_project)) == stages - reproduced
+
+
+@pytest.mark.parametrize("module, imports", CODE_CHANGES, ids=[m for m, _ in CODE_CHANGES])
+def test_a_code_change_reruns_exactly_the_stages_that_import_it_in_dvc(dvc_project, module, imports):
+    with code_edited(dvc_project, module):
+        status = dvc_status(dvc_project)
+    changed = {stage for stage, entries in status.items() for entry in entries
+               if isinstance(entry, dict) and module in entry.get("changed deps", {})}
+    assert changed & DVC_STAGES == {catalog.get(i).stage_name for i in DVC_EXPERIMENTS if imports(catalog.get(i))}
+    # The stages not reproduced here carry the same dependency in dvc.yaml.
+    stages = yaml.safe_load((dvc_project / "dvc.yaml").read_text())["stages"]
+    assert {e.id for e in catalog.EXPERIMENTS if module in stages[e.stage_name]["deps"]} == {
+        e.id for e in catalog.EXPERIMENTS if imports(e)}
+
+
+def test_dvc_refuses_a_bad_params_file(dvc_project):
+    lock = (dvc_project / "dvc.lock").read_text()
+    original = (dvc_project / "params.yaml").read_text()
+    typo = yaml.safe_load(original)
+    typo["ann"]["classify_qwerties"]["lrr"] = typo["ann"]["classify_qwerties"].pop("lr")
+    (dvc_project / "params.yaml").write_text(yaml.safe_dump(typo))
+    try:
+        done = dvc(dvc_project, "repro", "--force", "ann-regression", check=False)
+    finally:
+        (dvc_project / "params.yaml").write_text(original)
+    assert done.returncode != 0
+    assert "ann.classify_qwerties.lrr: unknown key (did you mean 'lr'?)" in done.stdout + done.stderr
+    assert (dvc_project / "dvc.lock").read_text() == lock
+
+
+def test_dvc_experiment_with_one_changed_learning_rate_reruns_that_experiment_alone(dvc_project):
+    target = catalog.get("ann/classify_qwerties").stage_name
+    done = dvc(dvc_project, "exp", "run", "-S", f"{CHANGED}=0.05", f"{target}-figures")
+    ran = set(re.findall(r"Running stage '([^']+)'", done.stdout + done.stderr))
+    assert ran <= {"ann-classify_qwerties", "ann-classify_qwerties-figures", "index"}
+    assert "ann-classify_qwerties" in ran
+    params_diff = dvc(dvc_project, "params", "diff", "--json").stdout
+    change = json.loads(params_diff)["params.yaml"][CHANGED]
+    assert (change["old"], change["new"]) == (0.01, 0.05)
+    metrics_diff = json.loads(dvc(dvc_project, "metrics", "diff", "--json").stdout)
+    assert "results/ann/classify_qwerties/metrics.json" in metrics_diff
+    assert set(metrics_diff) == {"results/ann/classify_qwerties/metrics.json"}
+    shown = dvc(dvc_project, "exp", "show", "--json").stdout
+    assert "0.05" in shown
