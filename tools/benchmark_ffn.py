@@ -276,8 +276,8 @@ def main() -> None:
                         "sweep")
     parser.add_argument("--threads", type=int, default=1, help="threads of every loop in the ffn and sweep "
                         "parts (the pipeline gives a job one unless it runs alone)")
-    parser.add_argument("--parts", default="ffn,sweep,machine", help="which measures, of ffn (the FFN, one "
-                        "thread), sweep (the 15 nets one by one, one thread) and machine (the sweep on the whole "
+    parser.add_argument("--parts", default="ffn,sweep,machine", help="which measures, of ffn (the FFN, "
+                        "--threads), sweep (the 15 nets one by one, --threads) and machine (the sweep on the whole "
                         "machine)")
     parser.add_argument("--one-net", nargs=3, type=int, metavar=("LAYERS", "UNITS", "EPOCHS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
