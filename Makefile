@@ -12,9 +12,12 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: run quick test lint report dvc-yaml clean
 
+# The C++ training step (src/dudl/backprop_native.cpp) is compiled here, once, so that pipeline jobs only load it;
+# where it cannot be built, the pipeline trains with the Python step (the same numbers) and this says why.
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m dudl.backprop_native || true
 	touch $@
 
 run: $(BIN)/.installed

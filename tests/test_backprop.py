@@ -3,7 +3,12 @@ does not apply."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -11,7 +16,7 @@ import pytest
 import torch
 from torch import nn
 
-from dudl import backprop
+from dudl import backprop, backprop_native
 from dudl.models.autoencoders import CodeAutoencoder
 from dudl.models.mlp import MLP, mlp
 from dudl.train import Batches, Later, StepTools, accuracy, fit, supervised_step
@@ -55,9 +60,10 @@ CASES = [
 ]
 
 
-def _train(case, batch_size: int, steps: int, hand: bool, monkeypatch) -> dict:
+def _train(case, batch_size: int, steps: int, hand: bool, monkeypatch, native: bool = False) -> dict:
     _, build, loss_fn, targets, make_opt, n_in = case
     monkeypatch.setenv(backprop.ENV, "0" if hand else "1")
+    monkeypatch.setenv(backprop_native.ENV, "1" if native else "0")
     g = torch.Generator().manual_seed(3)
     x = torch.randn(steps * batch_size, n_in, generator=g)
     y = targets(steps * batch_size, g)
@@ -76,16 +82,31 @@ def _train(case, batch_size: int, steps: int, hand: bool, monkeypatch) -> dict:
         accs.append(acc.fn(*acc.args) if isinstance(acc, Later) else acc)
     return {"losses": torch.stack(losses), "accs": torch.stack(accs),
             "params": [p.detach().clone() for p in model.parameters()],
-            "grads": [p.grad.clone() for p in model.parameters()], "used_hand": step.hand is not None}
+            "grads": [p.grad.clone() for p in model.parameters()], "used_hand": step.hand is not None,
+            "used_native": step.hand is not None and step.hand.native is not None}
 
 
+def native_step():
+    """The compiled step, which must build wherever a C++ compiler is (CI has one); the test skips, saying why,
+    where there is none."""
+    if shutil.which(os.environ.get("CXX", "c++")) is None:
+        pytest.skip("no C++ compiler here: the C++ step cannot be built, training takes the Python step")
+    op = backprop_native.load()
+    assert op is not None, f"the C++ step did not build: see {backprop_native.build_dir()}/failed.txt"
+    return op
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["C++ step", "Python step"])
 @pytest.mark.parametrize("batch_size", [1, 7, 32])
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_the_hand_made_backward_gives_autograds_numbers_bit_for_bit(case, batch_size, monkeypatch):
+def test_the_hand_made_backward_gives_autograds_numbers_bit_for_bit(case, batch_size, native, monkeypatch):
     # (_train also checks that the batches it trains on are left as they were)
-    ours = _train(case, batch_size, 25, hand=True, monkeypatch=monkeypatch)
+    if native:
+        native_step()
+    ours = _train(case, batch_size, 25, hand=True, monkeypatch=monkeypatch, native=native)
     autograd = _train(case, batch_size, 25, hand=False, monkeypatch=monkeypatch)
     assert ours["used_hand"] and not autograd["used_hand"]
+    assert ours["used_native"] == native
     assert torch.equal(ours["losses"], autograd["losses"])
     assert torch.equal(ours["accs"], autograd["accs"])
     for mine, theirs in zip(ours["params"], autograd["params"]):
@@ -103,7 +124,12 @@ def _net_and_data(monkeypatch, hand: bool, seed: int, n: int, sizes: list[int]):
     return x, y, mlp(sizes)
 
 
-def test_a_whole_fit_with_a_scheduler_and_two_param_groups_matches_autograd(monkeypatch):
+@pytest.mark.parametrize("native", [True, False], ids=["C++ step", "Python step"])
+def test_a_whole_fit_with_a_scheduler_and_two_param_groups_matches_autograd(native, monkeypatch):
+    if native:
+        native_step()
+    monkeypatch.setenv(backprop_native.ENV, "1" if native else "0")
+
     def run(hand: bool):
         x, y, model = _net_and_data(monkeypatch, hand, 1, 96, [6, 10, 4])
         opt = torch.optim.SGD([{"params": model[0].parameters(), "lr": 0.2},
@@ -280,3 +306,33 @@ def test_later_accuracy_of_a_stack_of_models_equals_it_step_by_step():
     history = train(step, Batches(x, y, 8), 2, modules=stack, optimizers=opt, record_steps=True)
     assert torch.equal(torch.tensor(np.array(history.steps["train_acc"])), torch.stack(seen))
     assert history["train_acc"].shape == (2, 4)
+
+
+FALLBACK = """
+import torch
+from torch import nn
+from dudl import backprop_native
+from dudl.models.mlp import mlp
+from dudl.train import StepTools, supervised_step
+model = mlp([4, 6, 3])
+step = supervised_step(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1))
+values = step((torch.randn(8, 4), torch.randint(0, 3, (8,))), StepTools(torch.device("cpu"), "fp32", {"m": model}, None))
+print("native", step.hand.native is not None, "loss", float(values["train_loss"]))
+"""
+
+
+def test_where_the_cpp_step_cannot_be_built_training_takes_the_python_step_and_says_why_once(tmp_path):
+    env = {**os.environ, backprop_native.DIR_ENV: str(tmp_path), backprop_native.ENV: "1", "CXX": "false",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+
+    def train():
+        return subprocess.run([sys.executable, "-c", FALLBACK], capture_output=True, text=True, env=env, check=True)
+
+    first = train()
+    assert "native False" in first.stdout and "loss" in first.stdout
+    assert "the C++ training step is not available" in first.stderr and "compiling" in first.stderr
+    failed = list(tmp_path.glob("backprop-*/failed.txt"))
+    assert len(failed) == 1 and failed[0].read_text().strip()
+    second = train()  # the reason is kept: no second compile, no second message
+    assert "native False" in second.stdout
+    assert "compiling" not in second.stderr and "not available" not in second.stderr

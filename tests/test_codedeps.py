@@ -107,3 +107,14 @@ def test_relative_and_nested_imports_are_followed(tmp_path, monkeypatch):
         assert codedeps.closure(("dudl.sub.a",)) == ["dudl", "dudl.c", "dudl.d", "dudl.sub", "dudl.sub.a", "dudl.sub.b"]
     finally:
         codedeps.imports_of.cache_clear()
+
+
+def test_a_modules_cpp_source_is_a_dependency_of_every_run_that_trains_through_it():
+    """dudl.backprop_native compiles and loads backprop_native.cpp: an edit to the C++ step reruns what trains
+    with it, and a section that never trains (gradient descent in numpy) does not depend on it."""
+    for section in SECTIONS:
+        deps = names(codedeps.run_code(section))
+        uses = "src/dudl/backprop_native.py" in deps
+        assert ("src/dudl/backprop_native.cpp" in deps) == uses, section
+    assert "src/dudl/backprop_native.cpp" in names(codedeps.run_code("ffn"))
+    assert "src/dudl/backprop_native.cpp" not in names(codedeps.run_code("gradient_descent"))

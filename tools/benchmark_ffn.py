@@ -13,11 +13,13 @@ Every variant trains the same net from the same initial weights on the same 18,0
   CrossEntropyLoss), DataLoader(TensorDataset) with shuffle and drop_last, per batch `loss.item()` and an
   accuracy tensor, np.mean of both lists per epoch, and the test set through `next(iter(test_loader))`;
 - ours: the pipeline's code path (dudl.train.fit over dudl.train.Batches, what experiments.training.train_run
-  calls), which trains these nets with dudl.backprop's hand-made backward: autograd's numbers, bit for bit;
+  calls), which trains these nets with dudl.backprop's hand-made backward, a step a call into C++
+  (dudl.backprop_native): autograd's numbers, bit for bit;
+- ours, Python step: the same with DUDL_NATIVE=0, the hand-made step written in Python;
 - ours, autograd: the same with DUDL_AUTOGRAD_ONLY=1, to show what the hand-made backward gains;
 - floor: the same training's matrix products alone (forward and backward, nothing else), the most any fp32
   loop on this many threads could gain.
-Rounds are interleaved (course, ours, ours autograd, floor, then again) and the fastest run of each counts
+Rounds are interleaved (course, ours, ours Python step, ours autograd, floor, then again) and the fastest run of each counts
 (tools/benchmark_cnn.py's compare).
 
 The sweep is also timed as each is run on the whole machine: the notebook trains its 15 nets one after another in
@@ -48,7 +50,7 @@ from torch.utils.data import DataLoader, TensorDataset
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from dudl import backprop  # noqa: E402
+from dudl import backprop, backprop_native  # noqa: E402
 from dudl.data import mnist  # noqa: E402
 from dudl.models.mlp import MLP, mlp  # noqa: E402
 from dudl.runtime import configure  # noqa: E402
@@ -117,21 +119,31 @@ def our_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, ma
     return float(history["test_acc"][-1])
 
 
-def autograd_only(loop):
-    """`loop` with dudl.backprop switched off (DUDL_AUTOGRAD_ONLY=1)."""
+def with_env(name: str, value: str, loop):
+    """`loop` with one environment switch set (DUDL_AUTOGRAD_ONLY=1: autograd; DUDL_NATIVE=0: the Python step)."""
 
     def run(*args, **kwargs):
-        before = os.environ.get(backprop.ENV)
-        os.environ[backprop.ENV] = "1"
+        before = os.environ.get(name)
+        os.environ[name] = value
         try:
             return loop(*args, **kwargs)
         finally:
             if before is None:
-                del os.environ[backprop.ENV]
+                del os.environ[name]
             else:
-                os.environ[backprop.ENV] = before
+                os.environ[name] = before
 
     return run
+
+
+def autograd_only(loop):
+    """`loop` with dudl.backprop switched off (DUDL_AUTOGRAD_ONLY=1)."""
+    return with_env(backprop.ENV, "1", loop)
+
+
+def python_step(loop):
+    """`loop` with dudl.backprop's step in Python, not its compiled C++ (DUDL_NATIVE=0)."""
+    return with_env(backprop_native.ENV, "0", loop)
 
 
 def at_threads(threads: int, loop):
@@ -185,7 +197,8 @@ def ffn_variants():
     course = lambda m, *a, seed: course_loop(CourseMnistNet(m), *a, seed=seed, loss_fn=nll,  # noqa: E731
                                              test_no_grad=False)
     ours = lambda m, *a, seed: our_loop(m, *a, seed=seed, loss_fn=nll)  # noqa: E731
-    return course, ours, {"ours": ({}, False), "ours, autograd": ({}, False, autograd_only(ours)),
+    return course, ours, {"ours": ({}, False), "ours, Python step": ({}, False, python_step(ours)),
+                          "ours, autograd": ({}, False, autograd_only(ours)),
                           "matrix products alone (floor)": ({}, False, matmul_floor),
                           DEFAULT_THREADS: ({}, False, at_threads(os.cpu_count() or 1, course))}
 
@@ -194,7 +207,8 @@ DEFAULT_THREADS = f"course, torch's default {os.cpu_count()} threads"
 
 
 def sweep_variants():
-    return course_loop, our_loop, {"ours": ({}, False), "ours, autograd": ({}, False, autograd_only(our_loop)),
+    return course_loop, our_loop, {"ours": ({}, False), "ours, Python step": ({}, False, python_step(our_loop)),
+                                   "ours, autograd": ({}, False, autograd_only(our_loop)),
                                    "matrix products alone (floor)": ({}, False, matmul_floor)}
 
 

@@ -60,33 +60,34 @@ class _Linear:
         return g.mm(self.w)
 
 
-# An activation: (forward(x), backward(g, x, y) -> grad of x, in-place forward or None), where x is its input and
-# y its output. ReLU, tanh and sigmoid need only their output backward, so right after a Linear layer (whose
-# output nothing else needs) they run in place: one allocation less a layer, the same values.
-Activation = tuple[Callable, Callable, Callable | None]
+# An activation: (forward(x), backward(g, x, y) -> grad of x, in-place forward or None, (kind, arg) of the C++ step),
+# where x is its input and y its output. ReLU, tanh and sigmoid need only their output backward, so right after a
+# Linear layer (whose output nothing else needs) they run in place: one allocation less a layer, the same values.
+Activation = tuple[Callable, Callable, Callable | None, tuple[str, float]]
 
 
 def _activation(module: nn.Module) -> Activation | None:
     kind = type(module)
     if kind is nn.Identity:
-        return (lambda x: x), (lambda g, x, y: g), None
+        return (lambda x: x), (lambda g, x, y: g), None, ("identity", 0.0)
     if kind is nn.ReLU:
-        return torch.relu, (lambda g, x, y: aten.threshold_backward(g, y, 0)), torch.relu_
+        return torch.relu, (lambda g, x, y: aten.threshold_backward(g, y, 0)), torch.relu_, ("relu", 0.0)
     if kind is nn.LeakyReLU:
         slope = module.negative_slope
         return ((lambda x: torch._C._nn.leaky_relu(x, slope)),
-                (lambda g, x, y: aten.leaky_relu_backward(g, x, slope, False)), None)
+                (lambda g, x, y: aten.leaky_relu_backward(g, x, slope, False)), None, ("leaky_relu", float(slope)))
     if kind is nn.Tanh:
-        return torch.tanh, (lambda g, x, y: aten.tanh_backward(g, y)), torch.tanh_
+        return torch.tanh, (lambda g, x, y: aten.tanh_backward(g, y)), torch.tanh_, ("tanh", 0.0)
     if kind is nn.Sigmoid:
-        return torch.sigmoid, (lambda g, x, y: aten.sigmoid_backward(g, y)), torch.sigmoid_
+        return torch.sigmoid, (lambda g, x, y: aten.sigmoid_backward(g, y)), torch.sigmoid_, ("sigmoid", 0.0)
     if kind in (nn.LogSoftmax, nn.Softmax) and module.dim is not None:
         dim = module.dim
         if kind is nn.LogSoftmax:
             return ((lambda x: torch.log_softmax(x, dim)),
-                    (lambda g, x, y: aten._log_softmax_backward_data(g, y, dim, x.dtype)), None)
+                    (lambda g, x, y: aten._log_softmax_backward_data(g, y, dim, x.dtype)), None,
+                    ("log_softmax", float(dim)))
         return ((lambda x: torch.softmax(x, dim)),
-                (lambda g, x, y: aten._softmax_backward_data(g, y, dim, x.dtype)), None)
+                (lambda g, x, y: aten._softmax_backward_data(g, y, dim, x.dtype)), None, ("softmax", float(dim)))
     return None
 
 
@@ -155,6 +156,16 @@ class LayerChain:
                or getattr(p, "_post_accumulate_grad_hooks", None) for p in params):
             return None
         return cls(layers, params)
+
+    def native(self) -> tuple[list[int], list[float], list[torch.Tensor], list[torch.Tensor | None]]:
+        """The chain as the C++ step takes it (backprop_native.cpp): layer codes and their numbers, then the
+        Linear layers' weights and biases in order, as the detached views the optimizer's updates go through."""
+        from dudl.backprop_native import KINDS
+
+        codes = [("linear", 0.0) if isinstance(layer, _Linear) else layer[3] for layer in self.layers]
+        linears = [layer for layer in self.layers if isinstance(layer, _Linear)]
+        return ([KINDS[kind] for kind, _ in codes], [arg for _, arg in codes], [layer.w for layer in linears],
+                [layer.b for layer in linears])
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The values at every point of the chain: [x, after layer 1, ..., output]."""
@@ -287,15 +298,36 @@ def _plain_sgd(optimizer: torch.optim.Optimizer) -> bool:
                and not g.get("fused") and not g.get("differentiable") for g in optimizer.param_groups)
 
 
+# the C++ step's code for each loss module loss_of accepts (options are checked there)
+_NATIVE_LOSS = {nn.CrossEntropyLoss: "cross_entropy", nn.NLLLoss: "nll", nn.MSELoss: "mse", nn.BCELoss: "bce",
+                nn.BCEWithLogitsLoss: "bce_with_logits"}
+
+
 class HandStep:
     """One supervised step with the hand-made backward: forward, loss, gradients, then the optimizer's update.
-    Each parameter's .grad holds its gradient afterwards, as after loss.backward()."""
+    Each parameter's .grad holds its gradient afterwards, as after loss.backward(). The step runs in C++
+    (dudl.backprop_native: the same kernels, one call from Python) where that is built, else in Python."""
 
     def __init__(self, chain: LayerChain, loss: Loss, loss_fn: Callable, optimizer: torch.optim.Optimizer):
         self.chain, self.loss, self.loss_fn, self.optimizer = chain, loss, loss_fn, optimizer
         owned = {id(p) for g in optimizer.param_groups for p in g["params"]}
         self.covers = owned == {id(p) for p in chain.parameters}
         self.groups: list | None = None  # decided at the first step: the trainer may set `fused` before it
+        self.native = self._native()
+
+    def _native(self) -> tuple | None:
+        """(the compiled step, its fixed arguments, the loss's target kind) where the C++ step is on and built."""
+        from dudl import backprop_native
+
+        if not backprop_native.enabled():
+            return None
+        op = backprop_native.load()
+        if op is None:
+            return None
+        kinds, args, weights, biases = self.chain.native()
+        loss = backprop_native.LOSSES[_NATIVE_LOSS[type(self.loss_fn)]]
+        classes = isinstance(self.loss_fn, (nn.CrossEntropyLoss, nn.NLLLoss))
+        return op, (kinds, args, weights, biases, loss), classes, weights[-1].shape[0]
 
     def _sgd_groups(self) -> list:
         """[(parameter positions, param group)] for plain SGD, else [] (the update goes through step())."""
@@ -304,6 +336,15 @@ class HandStep:
         position = {id(p): i for i, p in enumerate(self.chain.parameters)}
         return [([position[id(p)] for p in g["params"]], [p.detach() for p in g["params"]], g)
                 for g in self.optimizer.param_groups]
+
+    def _native_fits(self, x: torch.Tensor, y: torch.Tensor) -> bool:
+        """_loss_fits, told from the batch before the forward (the chain's output is [rows, last layer's width])."""
+        _, _, classes, width = self.native
+        if x.ndim != 2:
+            return False
+        if classes:
+            return y.ndim == 1 and y.dtype == torch.int64
+        return y.shape == (x.shape[0], width) and y.dtype == x.dtype
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
         """(loss, output), or None where this batch is not one the hand-made step handles (then nothing has
@@ -314,21 +355,31 @@ class HandStep:
             return None  # frozen layers (weights/freeze_weights freezes some for a while): autograd skips them
         if self.groups is None:
             self.groups = self._sgd_groups()
-        with torch.no_grad():
-            values = self.chain.forward(x)
-            out = values[-1]
-            if not _loss_fits(self.loss_fn, out, y):
-                return None
-            loss, saved = self.loss[0](out, y)
-            grads = self.chain.backward(values, self.loss[1](out, y, saved))
-            params = self.chain.parameters
+            if self.native is not None:  # plain SGD's -lr for each parameter, in the chain's order
+                group_of = {i: g for indices, _, g in self.groups for i in indices}
+                self.lr_groups = [group_of[i] for i in range(len(self.chain.parameters))] if self.groups else []
+        params = self.chain.parameters
+        if self.native is not None and self._native_fits(x, y):
+            op, fixed = self.native[:2]
+            result = op(x, y, *fixed, [-g["lr"] for g in self.lr_groups])
+            loss, out, grads = result[0], result[1], result[2:]
             for p, g in zip(params, grads):
                 p.grad = g
-            if self.groups:
+        else:
+            with torch.no_grad():
+                values = self.chain.forward(x)
+                out = values[-1]
+                if not _loss_fits(self.loss_fn, out, y):
+                    return None
+                loss, saved = self.loss[0](out, y)
+                grads = self.chain.backward(values, self.loss[1](out, y, saved))
+                for p, g in zip(params, grads):
+                    p.grad = g
                 for indices, detached, group in self.groups:
                     torch._foreach_add_(detached, [grads[i] for i in indices], alpha=-group["lr"])
-                self.optimizer._opt_called = True  # what an lr scheduler checks to know the optimizer stepped
-        if not self.groups:
+        if self.groups:
+            self.optimizer._opt_called = True  # what an lr scheduler checks to know the optimizer stepped
+        else:
             self.optimizer.step()
         return loss, out
 

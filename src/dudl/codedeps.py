@@ -13,6 +13,8 @@ and `dudl/a/__init__.py` too, since Python runs them. Three edges are deliberate
 - the runner and the catalog use this module only to fingerprint resume checkpoints and to list dependencies,
   which never changes a number.
 The figures of an experiment depend likewise on dudl.figures, dudl.plots.<section> and dudl.catalog.<section>.
+A module's C++ source beside it (dudl/backprop_native.cpp, compiled and loaded by dudl/backprop_native.py) counts
+with the module.
 
 Torch-free and cheap (ast, no imports): the Snakefile calls it at parse time.
 """
@@ -96,8 +98,15 @@ def closure(modules: tuple[str, ...]) -> list[str]:
 
 
 def files(modules: list[str], root: Path = Path("src")) -> list[Path]:
-    """Module names as project-relative source paths (src/dudl/...)."""
-    return [root / module_path(m).relative_to(SRC.parent) for m in modules]
+    """Module names as project-relative source paths (src/dudl/...), each followed by the C++ source that module
+    compiles and loads, where it has one beside it (dudl/backprop_native.py builds backprop_native.cpp)."""
+    paths = []
+    for m in modules:
+        path = module_path(m)
+        paths.append(root / path.relative_to(SRC.parent))
+        if path.name != "__init__.py" and path.with_suffix(".cpp").is_file():
+            paths.append(root / path.with_suffix(".cpp").relative_to(SRC.parent))
+    return paths
 
 
 def run_modules(section: str) -> list[str]:
