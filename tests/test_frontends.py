@@ -30,6 +30,15 @@ def test_committed_dvc_yaml_is_generated_from_the_catalog(params):
     assert (ROOT / "dvc.yaml").read_text() == dvcgen.render(params), "run `dudl dvc-yaml --write`"
 
 
+def test_dvc_reads_yaml_with_ruamel_s_c_parser():
+    """DVC loads dvc.yaml (400 KB) with ruamel.yaml's safe loader for every command: with ruamel.yaml.clib installed
+    that loader parses in C, without it in pure Python, a third slower (a dependency of ours for that reason)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.main import CParser
+
+    assert CParser is not None and YAML(typ="safe").Parser is CParser
+
+
 @pytest.mark.parametrize("exp", catalog.EXPERIMENTS, ids=lambda e: e.id)
 def test_every_experiment_has_params_schema_code_and_figures(exp, params):
     assert exp.name in params[exp.section], f"params.yaml lacks {exp.section}.{exp.name}"

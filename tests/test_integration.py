@@ -98,3 +98,24 @@ def test_snakemake_refuses_a_bad_params_file_before_any_job(smk_project):
     assert done.returncode != 0
     assert "ann.regression.lr: -0.05 is less than or equal to the minimum of 0" in done.stdout + done.stderr
     assert "rule " not in done.stdout
+
+
+SPLIT = "regularization/dropout"  # a sweep of 3 points, one job at this scale
+
+
+def test_a_sweep_split_into_point_jobs_gives_the_files_of_the_one_job_run(smk_project):
+    """At SCALE every sweep ran as one job (resources.split_points); `--config split_sweeps_above_s=0` runs this
+    one as a job a point and a gather job, as at scale 1.0, and its metrics must be the one job's. (Last in this
+    module: it rewrites that experiment's results.)"""
+    import json
+
+    exp = catalog.get(SPLIT)
+    metrics = smk_project / exp.out_dir / "metrics.json"
+    whole = json.loads(metrics.read_text())["metrics"]
+    assert not (smk_project / exp.out_dir / "points").exists()
+    target = str(exp.out_dir / "metrics.json")
+    done = snakemake(smk_project, "--cores", "2", "--config", "split_sweeps_above_s=0", "--", target)
+    assert {f"{exp.slug}__point", exp.slug} <= planned_rules(done.stdout + done.stderr)
+    points = sorted(p.name for p in (smk_project / exp.out_dir / "points").iterdir())
+    assert len(points) == 3, points
+    assert json.loads(metrics.read_text())["metrics"] == whole

@@ -152,3 +152,22 @@ def test_stratified_subset_keeps_class_shares_and_everything_at_full_scale():
     assert not np.array_equal(picked, stratified_subset(labels, 0.1, np.random.default_rng(1)))
     assert np.array_equal(stratified_subset(labels, 1.0, rng), np.arange(len(labels)))
     assert len(stratified_subset(labels, 0.001, rng)) == 10  # at least one of every class
+
+
+def test_sweeps_are_split_into_point_jobs_only_where_a_point_costs_more_than_a_few_seconds(params):
+    """At the course's settings every sweep runs as one Snakemake job a point (breadth x depth: 15); at the smoke
+    scale, where a point is less work than a job's start-up, each sweep is one job; 0 splits every sweep."""
+    sweeps = [e for e in catalog.EXPERIMENTS if e.points]
+    full = {**params, "scale": 1.0}
+    assert len(resources.split_points(catalog.get("ffn/breadth_depth"), full)) == 15
+    for exp in sweeps:
+        points = exp.point_values(full[exp.section][exp.name], P.Scale(1.0))
+        per_point = resources.cpu_seconds(exp, 1.0)[0] / len(points)
+        assert (resources.split_points(exp, full) == points) == (per_point > full["split_sweeps_above_s"]), exp.id
+    smoke = {**params, "scale": 0.02}
+    assert not any(resources.split_points(e, smoke) for e in sweeps)
+    always = {**smoke, "split_sweeps_above_s": 0}
+    assert all(resources.split_points(e, always) for e in sweeps)
+    assert all(resources.split_points(e, always) == e.point_values(smoke[e.section][e.name], P.Scale(0.02))
+               for e in sweeps)
+    assert resources.split_points(catalog.get("ann/classify_qwerties"), always) == []  # not a sweep

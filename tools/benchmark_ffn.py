@@ -19,8 +19,8 @@ Every variant trains the same net from the same initial weights on the same 18,0
 - ours, autograd: the same with DUDL_AUTOGRAD_ONLY=1, to show what the hand-made backward gains;
 - floor: the same training's matrix products alone (forward and backward, nothing else), the most any fp32
   loop on this many threads could gain.
-Rounds are interleaved (course, ours, ours Python step, ours autograd, floor, then again) and the fastest run of each counts
-(tools/benchmark_cnn.py's compare).
+Rounds are interleaved (course, ours, ours Python step, ours autograd, floor, then again) and the fastest run of
+each counts (tools/benchmark_cnn.py's compare).
 
 The sweep is also timed as each is run on the whole machine: the notebook trains its 15 nets one after another in
 one process, with torch's default threads (every core); the pipeline runs them as 15 Snakemake jobs, one thread

@@ -11,6 +11,9 @@ cost is most of a step (issue 11: about 0.8 ms a step of the 784-64-32-32-10 net
 the losses below with its default arguments, fp32 on the CPU, no gradient clipping or regularizer, and no hooks
 anywhere. Everything else, and everything when `DUDL_AUTOGRAD_ONLY=1` is set, takes autograd as before.
 
+The step itself runs in C++ where dudl.backprop_native could build it (the same kernels and arguments as the
+Python below, one call a step), else in Python; `DUDL_NATIVE=0` keeps it in Python.
+
 How autograd computes a Linear layer y = addmm(b, x, W.t()) backward, which is what we replicate:
 the weight's gradient is g.t().mm(x) (mm_mat2_backward's column-major branch, since W.t() is a transposed
 view), the input's gradient g.mm(W) (none for the first layer: its input is data), the bias's g.sum(0) (the
@@ -316,7 +319,8 @@ class HandStep:
         self.native = self._native()
 
     def _native(self) -> tuple | None:
-        """(the compiled step, its fixed arguments, the loss's target kind) where the C++ step is on and built."""
+        """(the compiled step, its fixed arguments, whether the loss takes class labels, the output's width) where
+        the C++ step is on and built, else None."""
         from dudl import backprop_native
 
         if not backprop_native.enabled():
@@ -361,7 +365,7 @@ class HandStep:
         params = self.chain.parameters
         if self.native is not None and self._native_fits(x, y):
             op, fixed = self.native[:2]
-            result = op(x, y, *fixed, [-g["lr"] for g in self.lr_groups])
+            result = op(x, y, *fixed, [-float(g["lr"]) for g in self.lr_groups])
             loss, out, grads = result[0], result[1], result[2:]
             for p, g in zip(params, grads):
                 p.grad = g

@@ -159,6 +159,9 @@ def top_level_fields() -> dict[str, Any]:
                         "equal to the default's only up to float rounding (opt-in)")),
         "gpu_scale_on_cpu": (bool, Field(
             description="run experiments estimated at over 2 hours on a CPU even without CUDA")),
+        "split_sweeps_above_s": (Annotated[float, Field(ge=0)], Field(
+            description="Snakemake runs a sweep as one job a point where a point is estimated at more than this "
+                        "many seconds at this scale; 0 splits every sweep (the numbers are the same either way)")),
         "data": (Data, ...),
     }
 

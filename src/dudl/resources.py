@@ -23,6 +23,11 @@ GPU_SCALE_SECONDS = 2 * 3600  # over this on a CPU at scale 1.0: a GPU-scale exp
 WARN_SECONDS = 3600  # a run whose total estimate exceeds this says so before it starts
 DEFAULT_MINUTES = 1.0  # the estimate of an experiment that declares none and was never measured
 FORCE = "gpu_scale_on_cpu=true"
+# A sweep is split into one Snakemake job a point only where a point is estimated at more than this (params.yaml's
+# split_sweeps_above_s), "more than a few seconds": each job pays about 5 s to start (python, torch, the data),
+# more than a point's work at the smoke scale, where 87 of the run's 361 jobs were such points. At scale 1.0 every
+# sweep's points are longer, and each still runs as a job of its own.
+SPLIT_SECONDS = 10.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,6 +59,21 @@ def cpu_seconds(exp: catalog.Experiment, scale: float = 1.0) -> tuple[float, str
         return times[1.0] * scale, "measured"
     minutes = exp.cpu_minutes if exp.cpu_minutes is not None else DEFAULT_MINUTES
     return minutes * 60 * scale, "estimated"
+
+
+def split_points(exp: catalog.Experiment, config: Mapping[str, Any]) -> list:
+    """The sweep points Snakemake runs as jobs of their own: every point of a sweep whose points are each
+    estimated at more than `split_sweeps_above_s` seconds at this scale (0: every sweep), else none, and the run
+    job runs the whole sweep in one process as `dudl run` and DVC do. The files are the same either way (seeds
+    derive from point names; tests/test_runner.py and tests/test_integration.py check both)."""
+    from dudl.params import Scale
+
+    scale = float(config.get("scale", 1.0))
+    values = exp.point_values(config[exp.section][exp.name], Scale(scale))
+    if not values:
+        return []
+    threshold = float(config.get("split_sweeps_above_s", SPLIT_SECONDS))
+    return values if cpu_seconds(exp, scale)[0] / len(values) > threshold else []
 
 
 def is_gpu_scale(exp: catalog.Experiment) -> bool:

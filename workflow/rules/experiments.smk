@@ -1,5 +1,5 @@
 # One run rule and one figures rule per experiment of the catalog; a sweep split into points gets one job per
-# point plus a gather job. Each rule gets only its own params slice, so editing one experiment's params
+# point plus a gather job (where its points are long enough to be worth a job each: resources.split_points). Each rule gets only its own params slice, so editing one experiment's params
 # reruns that experiment alone.
 for exp in RUNNABLE:
     sliced = json.dumps(P.experiment_slice(config, exp.section, exp.name), sort_keys=True)
@@ -8,7 +8,7 @@ for exp in RUNNABLE:
     # gpu only where declared: `--resources gpu=1` then lets one such job at a time hold the GPU, and the SLURM
     # executor turns it into `--gpus=1`.
     extra = {"gpu": res["gpu"]} if res["gpu"] else {}
-    labels = [catalog.point_label(v) for v in exp.point_values(config[exp.section][exp.name], SCALE)]
+    labels = [catalog.point_label(v) for v in resources.split_points(exp, config)]
 
     if labels:
 
