@@ -29,7 +29,7 @@ quick: $(BIN)/.installed
 	$(BIN)/snakemake --profile profiles/quick --report results/report.html
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=25
 
 lint: $(BIN)/.installed
 	$(BIN)/snakemake --lint

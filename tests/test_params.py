@@ -106,7 +106,7 @@ def _keys(node, declared, prefix=""):
 def test_params_yaml_has_every_declared_key_and_nothing_else(good):
     """Declared once: each experiment's block in params.yaml has exactly the keys its declaration names."""
     from dudl import catalog
-    from dudl.paramspec import declared_keys
+    from dudl.paramspec import declared_keys, top_level_fields
 
     for exp in catalog.EXPERIMENTS:
         assert exp.params is not None, f"{exp.id} declares no params"
@@ -115,7 +115,9 @@ def test_params_yaml_has_every_declared_key_and_nothing_else(good):
     sections = {e.section for e in catalog.EXPERIMENTS}
     for section in sections:
         assert set(good[section]) == {e.name for e in catalog.EXPERIMENTS if e.section == section}
-    assert set(good) - {"resources"} == {"seed", "scale", "device", "precision", "fast_kernels", "gpu_scale_on_cpu", "data", *sections}
+    assert set(good) - {"resources"} == {*top_level_fields(), *sections}
+    assert {"seed", "scale", "device", "precision", "fast_kernels", "gpu_scale_on_cpu", "split_sweeps_above_s",
+            "data"} <= set(good)
 
 
 def test_the_committed_schema_file_is_generated_from_the_declarations():
