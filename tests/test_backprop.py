@@ -316,7 +316,8 @@ from dudl.models.mlp import mlp
 from dudl.train import StepTools, supervised_step
 model = mlp([4, 6, 3])
 step = supervised_step(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1))
-values = step((torch.randn(8, 4), torch.randint(0, 3, (8,))), StepTools(torch.device("cpu"), "fp32", {"m": model}, None))
+tools = StepTools(torch.device("cpu"), "fp32", {"m": model}, None)
+values = step((torch.randn(8, 4), torch.randint(0, 3, (8,))), tools)
 print("native", step.hand.native is not None, "loss", float(values["train_loss"]))
 """
 
