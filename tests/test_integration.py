@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from dudl import catalog
-from integration import (CHANGED, CODE_CHANGES, code_edited, copy_project, needs_mirror, planned_rules, set_param,
-                         snakemake)
+from integration import (CHANGED, CODE_CHANGES, all_metrics, code_edited, copy_project, needs_mirror, planned_rules,
+                         set_param, snakemake)
 
 # An hour, not the suite's 30 minutes: on two test workers the end-to-end runs share the machine with the rest.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(3600)]
@@ -107,15 +107,12 @@ def test_a_sweep_split_into_point_jobs_gives_the_files_of_the_one_job_run(smk_pr
     """At SCALE every sweep ran as one job (resources.split_points); `--config split_sweeps_above_s=0` runs this
     one as a job a point and a gather job, as at scale 1.0, and its metrics must be the one job's. (Last in this
     module: it rewrites that experiment's results.)"""
-    import json
-
     exp = catalog.get(SPLIT)
-    metrics = smk_project / exp.out_dir / "metrics.json"
-    whole = json.loads(metrics.read_text())["metrics"]
+    whole = all_metrics(smk_project, [SPLIT])
     assert not (smk_project / exp.out_dir / "points").exists()
     target = str(exp.out_dir / "metrics.json")
     done = snakemake(smk_project, "--cores", "2", "--config", "split_sweeps_above_s=0", "--", target)
     assert {f"{exp.slug}__point", exp.slug} <= planned_rules(done.stdout + done.stderr)
     points = sorted(p.name for p in (smk_project / exp.out_dir / "points").iterdir())
     assert len(points) == 3, points
-    assert json.loads(metrics.read_text())["metrics"] == whole
+    assert all_metrics(smk_project, [SPLIT]) == whole

@@ -276,11 +276,12 @@ def loss_of(loss_fn: Callable) -> Loss | None:
     return None
 
 
-def _loss_fits(loss_fn: Callable, out: torch.Tensor, target: torch.Tensor) -> bool:
-    """The target has the form the hand-made loss handles (anything else: autograd, with torch's own checks)."""
+def _loss_fits(loss_fn: Callable, out_shape: tuple, out_dtype: torch.dtype, target: torch.Tensor) -> bool:
+    """The target has the form the hand-made loss handles for an output of this shape and dtype (anything else:
+    autograd, with torch's own checks)."""
     if isinstance(loss_fn, (nn.CrossEntropyLoss, nn.NLLLoss)):
-        return out.ndim == 2 and target.ndim == 1 and target.dtype == torch.int64
-    return out.shape == target.shape and out.dtype == target.dtype
+        return len(out_shape) == 2 and target.ndim == 1 and target.dtype == torch.int64
+    return tuple(out_shape) == tuple(target.shape) and out_dtype == target.dtype
 
 
 # ---------------------------------------------------------------- the optimizer's step
@@ -319,8 +320,8 @@ class HandStep:
         self.native = self._native()
 
     def _native(self) -> tuple | None:
-        """(the compiled step, its fixed arguments, whether the loss takes class labels, the output's width) where
-        the C++ step is on and built, else None."""
+        """(the compiled step, its fixed arguments, the output's width) where the C++ step is on and built, else
+        None."""
         from dudl import backprop_native
 
         if not backprop_native.enabled():
@@ -330,8 +331,7 @@ class HandStep:
             return None
         kinds, args, weights, biases = self.chain.native()
         loss = backprop_native.LOSSES[_NATIVE_LOSS[type(self.loss_fn)]]
-        classes = isinstance(self.loss_fn, (nn.CrossEntropyLoss, nn.NLLLoss))
-        return op, (kinds, args, weights, biases, loss), classes, weights[-1].shape[0]
+        return op, (kinds, args, weights, biases, loss), weights[-1].shape[0]
 
     def _sgd_groups(self) -> list:
         """[(parameter positions, param group)] for plain SGD, else [] (the update goes through step())."""
@@ -343,12 +343,7 @@ class HandStep:
 
     def _native_fits(self, x: torch.Tensor, y: torch.Tensor) -> bool:
         """_loss_fits, told from the batch before the forward (the chain's output is [rows, last layer's width])."""
-        _, _, classes, width = self.native
-        if x.ndim != 2:
-            return False
-        if classes:
-            return y.ndim == 1 and y.dtype == torch.int64
-        return y.shape == (x.shape[0], width) and y.dtype == x.dtype
+        return x.ndim == 2 and _loss_fits(self.loss_fn, (x.shape[0], self.native[2]), x.dtype, y)
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
         """(loss, output), or None where this batch is not one the hand-made step handles (then nothing has
@@ -373,7 +368,7 @@ class HandStep:
             with torch.no_grad():
                 values = self.chain.forward(x)
                 out = values[-1]
-                if not _loss_fits(self.loss_fn, out, y):
+                if not _loss_fits(self.loss_fn, out.shape, out.dtype, y):
                     return None
                 loss, saved = self.loss[0](out, y)
                 grads = self.chain.backward(values, self.loss[1](out, y, saved))

@@ -1,5 +1,6 @@
 # One run rule and one figures rule per experiment of the catalog; a sweep split into points gets one job per
-# point plus a gather job (where its points are long enough to be worth a job each: resources.split_points). Each rule gets only its own params slice, so editing one experiment's params
+# point plus a gather job (where its points are long enough to be worth a job each: resources.split_points).
+# Each rule gets only its own params slice, so editing one experiment's params
 # reruns that experiment alone.
 for exp in RUNNABLE:
     sliced = json.dumps(P.experiment_slice(config, exp.section, exp.name), sort_keys=True)
