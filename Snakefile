@@ -16,6 +16,7 @@ keep_one_reevaluation_timer()
 configfile: "params.yaml"
 
 
+P.retype_overrides(config, workflow.config_settings.overwrite_config or {})
 # The schema check every `dudl` command runs too: a bad key is refused here, with its key path, before any job.
 P.validate(config, Path(workflow.basedir), source="params.yaml (with any --config overrides)")
 

@@ -101,6 +101,12 @@ def cmd_run(args) -> int:
 
     exp = catalog.get(args.experiment)
     sliced = _slice(args, exp)
+    if args.seed is not None:
+        from dudl.seeds import for_seed
+
+        if args.figures or args.point:
+            raise SystemExit("dudl run --seed: a run over another seed has no figures or point jobs (dudl/seeds.py)")
+        exp, sliced = for_seed(exp, args.seed, sliced["seed"]), {**sliced, "seed": args.seed}
     if args.point is None:
         from dudl import resources
 
@@ -140,13 +146,29 @@ def cmd_index(args) -> int:
 
     params = _load_params(args)
     skipped = json.loads(args.skipped) if args.skipped else None
-    paths = index.write(params, Path(args.root), skipped)
+    paths = index.write(params, Path(args.root), skipped, Path(args.summary) if args.summary else None)
     for path in paths:
         print(path, file=sys.stderr)
     return 0
 
 
 def cmd_compare(args) -> int:
+    if args.metric or args.param:
+        if not (args.metric and args.param):
+            raise SystemExit("dudl compare: --metric and --param go together (and --by, optionally)")
+        from dudl import compare
+
+        root = Path(args.root)
+        tables = [root / t for t in (args.runs or ["results/runs.csv"])]
+        missing = [str(t) for t in tables if not t.exists()]
+        if missing:
+            raise SystemExit(f"no runs table {', '.join(missing)}: run `snakemake` (or `dudl index`) first")
+        runs = compare.read_tables(tables, args.experiment)
+        print(compare.summary(runs, args.metric, args.param, args.by, args.experiment).to_string(index=False))
+        out = root / (args.out or compare.default_path(args.metric, args.param, args.by, args.experiment))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        print(compare.figure(runs, args.metric, args.param, args.by, out, args.experiment), file=sys.stderr)
+        return 0
     from dudl import index
 
     print(index.compare(Path(args.root), [Path(d) for d in args.results], args.section).to_string(index=False))
@@ -228,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params-json", help="the experiment's params slice as JSON (what Snakemake passes)")
     p.add_argument("--figures", action="store_true", help="also draw the figures")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--seed", type=int, help="run over this seed instead of `seed`; a seed other than `seed` writes "
+                                            "results/seeds/<seed>/<section>/<name>/")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("gather", help="combine an experiment's sweep points")
@@ -243,11 +267,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="write results/index.csv and results/scorecard.csv")
     p.add_argument("--skipped", help="JSON {experiment id: reason} of experiments skipped for missing data")
+    p.add_argument("--summary", help="also write the scorecard's one-line summary to this file")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("compare", help="headline metrics side by side for one or more results folders")
+    p = sub.add_parser("compare", help="a metric against a param over runs, with seed bands (--metric, --param); "
+                                       "or headline metrics side by side for results folders")
     p.add_argument("results", nargs="*", default=["results"])
     p.add_argument("--section")
+    p.add_argument("--metric", help="e.g. accuracy (a metric.<name> column of the runs table)")
+    p.add_argument("--param", help="e.g. lr (a param.<key> column), or seed")
+    p.add_argument("--by", help="a third column to group by (one colour each)")
+    p.add_argument("--experiment", help="only this experiment's runs, e.g. ann/classify_qwerties")
+    p.add_argument("--runs", action="append", help="a runs table: results/runs.csv (default), or a file of "
+                                                   "`dvc exp show --csv` (with --experiment); repeatable")
+    p.add_argument("--out", help="the figure (default results/compare/<experiment>__<metric>__<param>.png)")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("schema", help="the JSON schema of params.yaml, generated from the params declarations")

@@ -23,7 +23,7 @@ HEADER = """\
 
 FETCH_CODE = ["src/dudl/data/registry.py"]
 PREPARE_CODE = ["src/dudl/data/prepare.py"]
-INDEX_CODE = ["src/dudl/index.py"]
+INDEX_CODE = ["src/dudl/index.py", "src/dudl/runs.py", "src/dudl/scorecard.py", "src/dudl/seeds.py"]
 
 
 def _s(paths) -> list[str]:
@@ -91,7 +91,7 @@ def index_stage() -> dict:
     return {
         "cmd": "dudl index",
         "deps": deps + INDEX_CODE,
-        "outs": ["results/index.csv", "results/scorecard.csv"],
+        "outs": ["results/index.csv", "results/scorecard.csv", "results/runs.csv"],
     }
 
 

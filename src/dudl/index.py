@@ -1,15 +1,17 @@
-"""results/index.csv (one row per course notebook: done or skipped, and where its outputs are),
-results/scorecard.csv (our numbers against the course's reference ranges) and `dudl compare`."""
+"""results/index.csv (one row per course notebook: done or skipped, and where its outputs are), and beside it
+results/scorecard.csv (dudl.scorecard: the course's references against our runs over seeds) and
+results/runs.csv (dudl.runs: one row per run); `dudl compare` over results folders."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from dudl import catalog
+from dudl import catalog, runs, scorecard
 from dudl.data import fetch, registry
 
 
@@ -44,24 +46,6 @@ def unavailable(params: Mapping[str, Any], root: Path = Path(".")) -> Callable[[
     return reason
 
 
-def _flat(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out = {}
-    for key, value in metrics.items():
-        if isinstance(value, Mapping):
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
-def _metrics(root: Path, exp: catalog.Experiment) -> dict[str, Any] | None:
-    path = root / exp.out_dir / "metrics.json"
-    if not path.exists():
-        return None
-    doc = json.loads(path.read_text())
-    return {"metrics": _flat(doc["metrics"]), "scale": doc.get("meta", {}).get("scale")}
-
-
 def index_frame(root: Path, skipped: Mapping[str, str]) -> pd.DataFrame:
     rows = []
     for notebook, exp in catalog.notebooks():
@@ -85,30 +69,22 @@ def index_frame(root: Path, skipped: Mapping[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def scorecard_frame(root: Path) -> pd.DataFrame:
-    rows = []
-    for exp in catalog.EXPERIMENTS:
-        found = _metrics(root, exp)
-        for ref in exp.expect:
-            value = found["metrics"].get(ref.metric) if found else None
-            if found is None or value is None:
-                verdict = "missing"
-            elif (found["scale"] or 0) < 1.0:
-                verdict = f"not comparable (scale {found['scale']})"
-            else:
-                verdict = "within" if ref.low <= value <= ref.high else "outside"
-            rows.append({"experiment": exp.id, "metric": ref.metric, "value": value, "low": ref.low, "high": ref.high,
-                         "verdict": verdict, "source": ref.source})
-    return pd.DataFrame(rows, columns=["experiment", "metric", "value", "low", "high", "verdict", "source"])
-
-
-def write(params: Mapping[str, Any], root: Path = Path("."), skipped: Mapping[str, str] | None = None) -> list[Path]:
+def write(params: Mapping[str, Any], root: Path = Path("."), skipped: Mapping[str, str] | None = None,
+          summary: Path | None = None) -> list[Path]:
     skipped = skipped_experiments(params, root) if skipped is None else skipped
     out = root / catalog.RESULTS
     out.mkdir(parents=True, exist_ok=True)
     index_frame(root, skipped).to_csv(out / "index.csv", index=False)
-    scorecard_frame(root).to_csv(out / "scorecard.csv", index=False)
-    return [out / "index.csv", out / "scorecard.csv"]
+    card = scorecard.scorecard_frame(root)
+    card.to_csv(out / "scorecard.csv", index=False)
+    runs.runs_frame(root, params).to_csv(out / "runs.csv", index=False)
+    line = scorecard.summary(card)
+    print(line, file=sys.stderr)
+    written = [out / "index.csv", out / "scorecard.csv", out / "runs.csv"]
+    if summary is not None:
+        summary.write_text(line + "\n")
+        written.append(summary)
+    return written
 
 
 def compare(root: Path, results_dirs: list[Path], section: str | None = None) -> pd.DataFrame:
@@ -121,7 +97,7 @@ def compare(root: Path, results_dirs: list[Path], section: str | None = None) ->
             path = root / folder / exp.section / exp.name / "metrics.json"
             if not path.exists():
                 continue
-            for metric, value in _flat(json.loads(path.read_text())["metrics"]).items():
+            for metric, value in runs.flat(json.loads(path.read_text())["metrics"]).items():
                 if isinstance(value, (int, float)):
                     table.setdefault((exp.id, metric), {})[str(folder)] = value
     rows = [{"experiment": e, "metric": m, **values} for (e, m), values in table.items()]

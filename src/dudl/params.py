@@ -98,6 +98,28 @@ def _closest(word: str, candidates: Iterable[str]) -> str:
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
+def retype_overrides(config: dict, overrides: Mapping) -> None:
+    """Snakemake reads the inside of a `--config key=[..]` or `key={..}` value with YAML's BaseLoader, which
+    leaves every number a string (`seeds=[17,40]` -> ["17", "40"]). Read those leaves as YAML, as the top-level
+    value itself and `dvc exp run -S` are read, so a list of seeds on the command line means numbers."""
+
+    def retyped(value: Any) -> Any:
+        if isinstance(value, list):
+            return [retyped(v) for v in value]
+        if isinstance(value, dict):
+            return {k: retyped(v) for k, v in value.items()}
+        return yaml.safe_load(value) if isinstance(value, str) else value
+
+    def walk(node: dict, given: Mapping) -> None:
+        for key, value in given.items():
+            if isinstance(value, Mapping) and isinstance(node.get(key), dict):
+                walk(node[key], value)
+            elif isinstance(value, (list, dict)):
+                node[key] = retyped(value)
+
+    walk(config, overrides)
+
+
 def validate(params: Mapping, root: Path, source: str = "params.yaml") -> None:
     errors = schema_errors(params, schema_for(root))
     if errors:

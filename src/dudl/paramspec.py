@@ -132,6 +132,14 @@ class Data(Block):
     mnist: MnistSubset
 
 
+class Repro(Block):
+    """The `repro` target: every experiment with a course reference, over several seeds (dudl.seeds)."""
+
+    seeds: Count = Field(description="seeds per experiment: seed, seed+1, ...")
+    long_seeds: Count = Field(description="seeds for an experiment whose run is estimated at over long_above_s")
+    long_above_s: Annotated[float, Field(ge=0)] = Field(description="seconds of CPU time, at the run's scale")
+
+
 class Resources(Block):
     """Overrides of an experiment's scheduling declaration (catalog): Snakemake threads/resources, SLURM requests."""
 
@@ -162,6 +170,10 @@ def top_level_fields() -> dict[str, Any]:
         "split_sweeps_above_s": (Annotated[float, Field(ge=0)], Field(
             description="Snakemake runs a sweep as one job a point where a point is estimated at more than this "
                         "many seconds at this scale; 0 splits every sweep (the numbers are the same either way)")),
+        "seeds": (Annotated[list[Seed], Field(min_length=1)], Field(
+            description="the seeds every experiment runs over; `seed` is the main run (with figures), each other "
+                        "one a run of its own under results/seeds/<seed>/")),
+        "repro": (Repro, ...),
         "data": (Data, ...),
     }
 

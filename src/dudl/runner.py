@@ -12,6 +12,7 @@ import importlib
 import json
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -140,10 +141,12 @@ def curves_table(result: results.Result, exp: Experiment) -> Any:
     return table[["epoch", exp.curves_by, *exp.curves]].assign(run=runs)[["run", "epoch", exp.curves_by, *exp.curves]]
 
 
-def _finish(result: results.Result, ctx: Context, sliced: Mapping[str, Any], out: Path,
+def _finish(result: results.Result, ctx: Context, sliced: Mapping[str, Any], out: Path, wall_s: float,
             point: bool = False, nondeterministic_ops: Iterable[str] = ()) -> results.Result:
     exp = ctx.experiment
-    result.meta = {**provenance(ctx, sliced, nondeterministic_ops), **result.meta}
+    # wall_s: the run's own seconds (its points' included, for a gathered sweep), start-up and writing not
+    # counted; results/runs.csv lists it beside the device.
+    result.meta = {**provenance(ctx, sliced, nondeterministic_ops), "wall_s": round(wall_s, 3), **result.meta}
     if exp.curves and not point:
         result.curves = curves_table(result, exp)
     results.write(result, out, figures_data=exp.figure_data)
@@ -168,6 +171,7 @@ def run(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), thre
     With `resume`, long trainings checkpoint under <outputs>/resume/ and a rerun after a kill continues there."""
     from dudl import runtime
 
+    started = time.perf_counter()
     ctx = make_context(exp, sliced, root, threads, show_progress)
     p = sliced["experiment"]
     fns = _functions(exp)
@@ -197,7 +201,7 @@ def run(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), thre
             result = fns["combine"](p, ctx, parts)
         else:
             result = fns["run"](p, ctx)
-    finished = _finish(result, ctx, sliced, out, point=point is not None,
+    finished = _finish(result, ctx, sliced, out, time.perf_counter() - started, point=point is not None,
                        nondeterministic_ops=settings.nondeterministic_ops)
     if resume_dir is not None:
         shutil.rmtree(resume_dir, ignore_errors=True)  # the outputs are written: nothing left to resume
@@ -219,12 +223,14 @@ def _as_stored(result: results.Result, exp: Experiment) -> results.Result:
 
 def gather(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), threads: int = 1) -> results.Result:
     """Combine the sweep points Snakemake ran as separate jobs into the experiment's results."""
+    started = time.perf_counter()
     ctx = make_context(exp, sliced, root, threads, show_progress=False)
     p = sliced["experiment"]
     parts = {v: results.read(root / exp.point_dir(v)) for v in exp.point_values(p, ctx.scale)}
     ops = [op for part in parts.values() for op in part.meta.get("nondeterministic_ops", [])]
     result = _functions(exp)["combine"](p, ctx, parts)
-    return _finish(result, ctx, sliced, root / exp.out_dir, nondeterministic_ops=ops)
+    wall_s = time.perf_counter() - started + sum(float(part.meta.get("wall_s", 0)) for part in parts.values())
+    return _finish(result, ctx, sliced, root / exp.out_dir, wall_s, nondeterministic_ops=ops)
 
 
 def log(message: str) -> None:

@@ -2,7 +2,7 @@
 import json
 import sys
 
-from dudl import catalog, dvcgen, index, resources
+from dudl import catalog, dvcgen, index, resources, seeds
 from dudl import params as P
 from dudl.data import fetch as F
 from dudl.data import prepare as PREP
@@ -26,6 +26,12 @@ PIPELINE_DATASETS = [
     for ds in dvcgen.pipeline_datasets()
     if F.unavailable_reason(ds, mirrors=MIRRORS) is None
 ]
+
+
+# Runs over seeds besides `seed`: params `seeds` (part of every run), and the `repro` target's (every experiment
+# with a course reference, repro.seeds seeds each; fewer for long ones).
+SEED_RUNS = [str(seeds.outputs(e, s)[0]) for e in RUNNABLE for s in seeds.extra_seeds(config)]
+REPRO_RUNS = [str(seeds.outputs(e, s)[0]) for e in seeds.repro_experiments(RUNNABLE) for s in seeds.repro_seeds(e, config)]
 
 
 def experiment_resources(exp):

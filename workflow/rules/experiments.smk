@@ -1,7 +1,8 @@
 # One run rule and one figures rule per experiment of the catalog; a sweep split into points gets one job per
 # point plus a gather job (where its points are long enough to be worth a job each: resources.split_points).
 # Each rule gets only its own params slice, so editing one experiment's params
-# reruns that experiment alone.
+# reruns that experiment alone. A run over another seed than `seed` (params `seeds`, the `repro` target) is one
+# job of the __seed rule, writing results/seeds/<seed>/ (dudl/seeds.py); it is never split into points.
 for exp in RUNNABLE:
     sliced = json.dumps(P.experiment_slice(config, exp.section, exp.name), sort_keys=True)
     inputs = dvcgen.experiment_inputs(exp, exp.datasets_for(config, CAN_HAVE))
@@ -64,6 +65,33 @@ for exp in RUNNABLE:
             **extra,
         shell:
             "dudl {params.command} {params.id} --params-json {params.sliced:q} --threads {threads} > {log} 2>&1"
+
+    rule:
+        name:
+            f"{exp.slug}__seed"
+        input:
+            inputs,
+        output:
+            [str(p) for p in seeds.outputs(exp, "{seed}")],
+        wildcard_constraints:
+            seed=r"\d+",
+        params:
+            id=exp.id,
+            sliced=sliced,
+        log:
+            f"logs/seeds/{{seed}}/{exp.section}/{exp.name}.log",
+        benchmark:
+            f"benchmarks/seeds/{{seed}}/{exp.section}/{exp.name}.tsv"
+        threads: res["threads"]
+        conda:
+            CONDA_ENV
+        resources:
+            mem_mb=res["mem_mb"],
+            runtime=res["runtime"],
+            **extra,
+        shell:
+            "dudl run {params.id} --seed {wildcards.seed} --quiet --params-json {params.sliced:q} "
+            "--threads {threads} > {log} 2>&1"
 
     rule:
         name:

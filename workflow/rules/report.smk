@@ -1,14 +1,17 @@
-# results/index.csv: one row per course notebook (done / skipped and why); results/scorecard.csv: our numbers
-# against the course's reference ranges. `snakemake --report results/report.html` then collects the figures.
+# results/index.csv: one row per course notebook (done / skipped and why); results/scorecard.csv: the course's
+# references against our runs over every seed present; results/runs.csv: one row per run.
+# `snakemake --report results/report.html` then collects the figures.
 
 
 rule index:
     input:
         [str(e.out_dir / "metrics.json") for e in RUNNABLE],
         [str(e.figure_dir) for e in RUNNABLE],
+        SEED_RUNS,
     output:
         "results/index.csv",
         "results/scorecard.csv",
+        "results/runs.csv",
     params:
         skipped=json.dumps(SKIPPED, sort_keys=True),
     log:
@@ -21,3 +24,23 @@ rule index:
     shell:
         "dudl index --skipped {params.skipped:q} > {log} 2>&1"
 
+
+
+# `snakemake repro` (make repro): the whole pipeline, then every experiment with a course reference over
+# repro.seeds seeds; the index and scorecard are written again over all of them, and the scorecard's summary
+# line (how many checks reproduced, differ, are identities) goes to results/repro.txt.
+rule repro:
+    input:
+        rules.index.output,
+        REPRO_RUNS,
+    output:
+        "results/repro.txt",
+    params:
+        skipped=json.dumps(SKIPPED, sort_keys=True),
+    log:
+        "logs/repro.log",
+    threads: 1
+    conda:
+        CONDA_ENV
+    shell:
+        "dudl index --skipped {params.skipped:q} --summary {output} > {log} 2>&1"

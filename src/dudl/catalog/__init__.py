@@ -97,6 +97,9 @@ class Experiment:
     # `datasets` a run with these params reads. can_have(key) tells whether a dataset can be had here (Snakemake
     # plans with it); None asks for the choice that looks at nothing (the committed dvc.yaml).
     data_choice: Callable[[Mapping[str, Any], Callable[[str], bool] | None], Sequence[str]] | None = None
+    # Where its outputs go: results/ for the main run; results/seeds/<seed>/ for a run over another seed
+    # (dudl.seeds.for_seed), which keeps the same layout below it.
+    results_root: Path = RESULTS
 
     def datasets_for(self, params: Mapping[str, Any], can_have: Callable[[str], bool] | None = None) -> tuple[str, ...]:
         """The datasets a run with these params (all of params.yaml) reads: `datasets`, or data_choice's pick."""
@@ -120,7 +123,7 @@ class Experiment:
 
     @property
     def out_dir(self) -> Path:
-        return RESULTS / self.section / self.name
+        return self.results_root / self.section / self.name
 
     @property
     def figure_dir(self) -> Path:

@@ -135,6 +135,8 @@ EXPERIMENTS = [
             "predictions": "Data and the model's predictions; the title gives their correlation.",
         },
         history=("train_loss",), models=("model",),
+        expect=(Expect("r_prediction_data", 0.6, 1.0, "catalog: y = x + N(0, 1)/2, so r is about 0.9 while the "
+                                                      "ReLU unit lives; the lecture: some runs die (r = 0)"),),
         params=RegressionParams,
     ),
     Experiment(
@@ -160,6 +162,7 @@ EXPERIMENTS = [
                            "output) can leave the network at 50%: the course notes this too.",
         },
         history=("train_loss", "train_acc"), models=("model",),
+        expect=(Expect("accuracy", 85, 100, "course: about 85-98%, sometimes 50% (a dead ReLU unit)"),),
         params=ClassifyQwertiesParams,
     ),
     Experiment(

@@ -44,12 +44,22 @@ def _regression_run(ctx, x: np.ndarray, y: np.ndarray, p: P, key: str):
     return model, history, predictions
 
 
+def _dead(model: nn.Module, x: np.ndarray) -> int:
+    """1 when the network's one hidden ReLU unit is silent on over 90% of the data points: those points pass it
+    no gradient, so the run stalls near chance (the course's lecture warns that some runs die). The scorecard
+    counts these seeds."""
+    with torch.no_grad():
+        hidden = model[1](model[0](torch.as_tensor(x, dtype=torch.float32, device=next(model.parameters()).device)))
+    return int(float((hidden > 0).float().mean()) < 0.1)
+
+
 def regression(p: P, ctx) -> Result:
     x, y = synthetic.linear_regression(ctx.rng("data"), p["n"], p["slope"], p["noise_std"])
     model, history, yhat = _regression_run(ctx, x, y, p, "model")
     r = _corr(yhat, y)
     return Result(
-        metrics={"final_loss": float(history["train_loss"][-1]), "r_prediction_data": r},
+        metrics={"final_loss": float(history["train_loss"][-1]), "r_prediction_data": r,
+                 "dead_unit": _dead(model, x)},
         summary=pd.DataFrame([{"n": p["n"], "slope": p["slope"], "lr": p["lr"], "final_loss": history["train_loss"][-1],
                                "r_prediction_data": r}]),
         history=history.frame(),
@@ -131,7 +141,7 @@ def classify_qwerties(p: P, ctx) -> Result:
     acc = float((predicted == y).mean() * 100)
     return Result(
         metrics={"accuracy": acc, "final_loss": float(history["train_loss"][-1]),
-                 "misclassified": int((predicted != y).sum())},
+                 "misclassified": int((predicted != y).sum()), "dead_unit": _dead(model, x)},
         summary=pd.DataFrame([{"lr": p["lr"], "epochs": ctx.scale.epochs(p["epochs"]), "accuracy": acc,
                                "final_loss": history["train_loss"][-1]}]),
         history=history.frame(),
