@@ -10,7 +10,7 @@ TEST_WORKERS ?= 2
 # Rules and DVC stages call `dudl`, `snakemake` and `dvc` by name: the venv's bin comes first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run quick test lint report dvc-yaml clean
+.PHONY: run quick repro test lint report dvc-yaml clean
 
 # The C++ training step (src/dudl/backprop_native.cpp) is compiled here, once, so that pipeline jobs only load it;
 # where it cannot be built, the pipeline trains with the Python step (the same numbers) and this says why.
@@ -22,11 +22,16 @@ $(BIN)/.installed: pyproject.toml
 
 run: $(BIN)/.installed
 	$(BIN)/snakemake --cores $(CORES)
-	$(BIN)/snakemake --report results/report.html
+	$(BIN)/snakemake --report results/workflow_report.html
 
 quick: $(BIN)/.installed
 	$(BIN)/snakemake --profile profiles/quick
-	$(BIN)/snakemake --profile profiles/quick --report results/report.html
+	$(BIN)/snakemake --profile profiles/quick --report results/workflow_report.html
+
+# Every experiment with a course reference over repro.seeds seeds (params.yaml), then the scorecard over them.
+repro: $(BIN)/.installed
+	$(BIN)/snakemake --cores $(CORES) repro
+	cat results/repro.txt
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=25
@@ -37,10 +42,10 @@ lint: $(BIN)/.installed
 	$(BIN)/dudl schema --check
 
 report: $(BIN)/.installed
-	$(BIN)/snakemake --report results/report.html
+	$(BIN)/snakemake --report results/workflow_report.html
 
 dvc-yaml: $(BIN)/.installed
 	$(BIN)/dudl dvc-yaml --write
 
 clean:
-	rm -rf results/*/ results/*.csv results/report.html logs benchmarks .snakemake
+	rm -rf results/*/ results/*.csv results/*.html results/repro.txt logs benchmarks .snakemake

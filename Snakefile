@@ -34,4 +34,5 @@ rule all:
     default_target: True
     input:
         rules.index.output,
+        rules.report_html.output,
         [str(p) for ds in PIPELINE_DATASETS for p in ds.prepared_paths()],

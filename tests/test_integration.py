@@ -1,16 +1,24 @@
 """End to end at a tiny scale through Snakemake: the whole pipeline by `snakemake --cores 2` in a copy of the
 project. It must build every notebook whose data can be had, find nothing to do a second time, rerun one
-experiment alone when its params change, rerun exactly the experiments that import a changed module, and refuse
-a bad params.yaml. DVC's side is tests/test_integration_dvc.py."""
+experiment alone when its params change, rerun exactly the experiments that import a changed module, refuse
+a bad params.yaml, and write results/report.html, which headless Chromium loads without a console error, showing
+its figures. DVC's side is tests/test_integration_dvc.py."""
 
 from __future__ import annotations
 
+import html
+import io
+import re
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from dudl import catalog
+from dudl import index as index_module
+from dudl import params as P
 from integration import (CHANGED, CODE_CHANGES, all_metrics, code_edited, copy_project, needs_mirror, planned_rules,
                          set_param, snakemake)
 
@@ -53,8 +61,8 @@ def test_snakemake_builds_every_notebook_of_every_section(smk_project):
 
 
 def test_snakemake_report_has_every_figure_with_its_caption(smk_project):
-    snakemake(smk_project, "--report", "results/report.html")
-    html = (smk_project / "results/report.html").read_text(errors="replace")
+    snakemake(smk_project, "--report", "results/workflow_report.html")
+    html = (smk_project / "results/workflow_report.html").read_text(errors="replace")
     for section in {catalog.SECTIONS[e.section] for e in catalog.EXPERIMENTS}:
         assert section in html
     # Each figure's own caption is rendered (HTML paragraph) beside it, with its notebook id.
@@ -116,3 +124,48 @@ def test_a_sweep_split_into_point_jobs_gives_the_files_of_the_one_job_run(smk_pr
     points = sorted(p.name for p in (smk_project / exp.out_dir / "points").iterdir())
     assert len(points) == 3, points
     assert all_metrics(smk_project, [SPLIT]) == whole
+
+
+def test_the_report_links_every_figure_with_its_caption_and_the_tables(smk_project):
+    page = (smk_project / "results/report.html").read_text()
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    lacking = index_module.skipped_experiments(P.load(smk_project), smk_project)
+    want = [p for e in catalog.EXPERIMENTS if e.id not in lacking for p in e.figure_outputs()]
+    assert sorted(sources) == sorted(p.relative_to(catalog.RESULTS).as_posix() for p in want)
+    assert all((smk_project / "results" / s).is_file() for s in sources)
+    assert html.escape(catalog.get("ann/classify_qwerties").figures["predictions"]) in page
+    assert "Scorecard over seeds" in page and "runs.csv" in page
+    for exp_id, why in lacking.items():
+        assert html.escape(why) in page
+
+
+def test_the_report_loads_in_headless_chromium_and_shows_its_figures(smk_project):
+    """Debian's chromium and chromium-driver (no browser can be downloaded here); .ci/run installs them."""
+    browser, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (browser and driver_path):
+        pytest.skip("needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver")
+    from PIL import Image
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    try:
+        driver.get((smk_project / "results/report.html").as_uri())
+        figure = driver.find_elements(By.CSS_SELECTOR, "figure img")[3]
+        driver.execute_script("arguments[0].scrollIntoView()", figure)
+        WebDriverWait(driver, 30).until(
+            lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", figure))
+        size = figure.size
+        shot = np.asarray(Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB"))
+        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    finally:
+        driver.quit()
+    assert errors == [], errors
+    assert size["width"] > 100 and size["height"] > 50, size
+    assert shot.std() > 20 and len(np.unique(shot.reshape(-1, 3), axis=0)) > 100  # a figure, not a blank page

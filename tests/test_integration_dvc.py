@@ -1,24 +1,29 @@
 """End to end at a tiny scale through DVC: one experiment of each section by `dvc repro` in a temporary git
 repository (plus a `dvc status` of the whole pipeline), which keeps the test short as sections grow. It must
 build the same metrics as Snakemake, list just what it did not reproduce, rerun exactly the stages that import a
-changed module, refuse a bad params.yaml, and run a `dvc exp` with one changed learning rate alone."""
+changed module, refuse a bad params.yaml, run a `dvc exp` with one changed learning rate alone, run a queued grid
+that `dudl compare` reads, and push everything to the default remote and pull it back into an empty cache."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
-from dudl import catalog
+from dudl import catalog, compare
 from integration import (CHANGED, CODE_CHANGES, DVC_EXPERIMENTS, DVC_STAGES, all_metrics, code_edited, copy_project,
                          dvc, needs_mirror, run, snakemake)
 
 # An hour, not the suite's 30 minutes: on two test workers the end-to-end runs share the machine with the rest.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(3600)]
 needs_mirror()
+QWERTIES = "ann/classify_qwerties"
 
 
 @pytest.fixture(scope="module")
@@ -95,17 +100,51 @@ def test_dvc_refuses_a_bad_params_file(dvc_project):
     assert (dvc_project / "dvc.lock").read_text() == lock
 
 
-def test_dvc_experiment_with_one_changed_learning_rate_reruns_that_experiment_alone(dvc_project):
-    target = catalog.get("ann/classify_qwerties").stage_name
-    done = dvc(dvc_project, "exp", "run", "-S", f"{CHANGED}=0.05", f"{target}-figures")
-    ran = set(re.findall(r"Running stage '([^']+)'", done.stdout + done.stderr))
-    assert ran <= {"ann-classify_qwerties", "ann-classify_qwerties-figures", "index"}
-    assert "ann-classify_qwerties" in ran
-    params_diff = dvc(dvc_project, "params", "diff", "--json").stdout
-    change = json.loads(params_diff)["params.yaml"][CHANGED]
+def test_a_queued_dvc_experiment_reruns_one_experiment_alone_and_compares_with_its_baseline(dvc_project):
+    """The DVC way to compare params (README): queue experiments with -S, run the queue, read `dvc exp show
+    --csv` into pandas and draw it with `dudl compare` (seaborn). One queued learning rate against the baseline's
+    keeps it short: each DVC experiment costs minutes here, most of them DVC's own."""
+    stage = catalog.get(QWERTIES).stage_name
+    dvc(dvc_project, "exp", "run", "--queue", "-n", "lr-0.05", "-S", f"{CHANGED}=0.05", stage)
+    dvc(dvc_project, "exp", "run", "--run-all")
+    log = dvc(dvc_project, "queue", "logs", "lr-0.05").stdout
+    assert set(re.findall(r"Running stage '([^']+)'", log)) == {stage}, log
+    diff = json.loads(dvc(dvc_project, "exp", "diff", "--json", "HEAD", "lr-0.05").stdout)
+    change = diff["params"]["params.yaml"][CHANGED]
     assert (change["old"], change["new"]) == (0.01, 0.05)
-    metrics_diff = json.loads(dvc(dvc_project, "metrics", "diff", "--json").stdout)
-    assert "results/ann/classify_qwerties/metrics.json" in metrics_diff
-    assert set(metrics_diff) == {"results/ann/classify_qwerties/metrics.json"}
-    shown = dvc(dvc_project, "exp", "show", "--json").stdout
-    assert "0.05" in shown
+    assert set(diff["metrics"]) == {"results/ann/classify_qwerties/metrics.json"}
+
+    (dvc_project / "exp.csv").write_text(dvc(dvc_project, "exp", "show", "--csv").stdout)
+    shown = compare.from_dvc_exp_show(pd.read_csv(dvc_project / "exp.csv"), QWERTIES)
+    assert {0.01, 0.05} <= set(shown["param.lr"]) and shown["metric.accuracy"].notna().all()
+    assert shown.groupby("param.lr")["metric.accuracy"].nunique().max() == 1  # one seed: one value per lr
+    done = run(["dudl", "compare", "--runs", "exp.csv", "--experiment", QWERTIES, "--metric", "accuracy",
+                "--param", "lr", "--out", "results/compare/grid.png"], dvc_project)
+    assert all(re.search(rf"^\s*{lr}\s+\d+\s", done.stdout, re.M) for lr in (0.01, 0.05)), done.stdout
+    assert (dvc_project / "results/compare/grid.png").stat().st_size > 10_000
+
+
+def _outputs(root: Path) -> dict[str, str]:
+    """{path: md5} of every file the reproduced stages (those in dvc.lock) write."""
+    locked = yaml.safe_load((root / "dvc.lock").read_text())["stages"]
+    paths = [out["path"] for stage in locked.values() for out in stage.get("outs", [])]
+    return {p: hashlib.md5((root / p).read_bytes()).hexdigest() for p in paths}
+
+
+def test_dvc_push_then_pull_into_an_empty_cache_restores_every_output(dvc_project):
+    """What a team does with GPU-built results: push them to the remote (the default is a local folder), then,
+    on a machine with an empty cache and no outputs, pull them: DVC and Snakemake then find nothing to do."""
+    before = _outputs(dvc_project)
+    assert len(before) > 100 and any(p.startswith("data/") for p in before)
+    targets = sorted(f"{s}-figures" for s in DVC_STAGES)
+    dvc(dvc_project, "push", "--with-deps", *targets)
+    shutil.rmtree(dvc_project / ".dvc" / "cache")
+    for path in before:
+        (dvc_project / path).unlink()
+    dvc(dvc_project, "pull", "--with-deps", *targets)
+    assert _outputs(dvc_project) == before
+    assert json.loads(dvc(dvc_project, "status", "--json", "--with-deps", *targets).stdout or "{}") == {}
+    # Snakemake keeps no record of files another tool wrote: `--touch` marks them up to date, in DAG order.
+    outputs = [str(catalog.get(i).figure_dir) for i in DVC_EXPERIMENTS]
+    snakemake(dvc_project, "--cores", "1", "--touch", *outputs)
+    assert "Nothing to be done" in snakemake(dvc_project, "-n", *outputs).stdout

@@ -123,8 +123,10 @@ def test_compare_reads_dvc_exp_show_in_both_column_forms():
         "meta.wall_s": "results/ann/classify_qwerties/metrics.json:meta.wall_s",
         "ann.classify_qwerties.lr": "params.yaml:ann.classify_qwerties.lr", "seed": "params.yaml:seed"})
     long["results/ann/regression/metrics.json:metrics.accuracy"] = [1.0, 2.0]  # another experiment's file
+    short["metrics.vector_min"] = long["metrics.vector_min"] = [-3.0, -3.0]  # math/argmin's, named bare: unique
     for frame in (short, long):
-        rows = compare.from_dvc_exp_show(frame, QWERTIES)
+        rows = compare.from_dvc_exp_show(frame, QWERTIES, {"metrics.accuracy", "meta.wall_s"})
+        assert "metric.vector_min" not in rows
         assert list(rows["param.lr"]) == [0.01, 0.05] and list(rows["metric.accuracy"]) == [90.0, 80.0]
         assert list(rows["run"]) == ["workspace", "exp-a"] and list(rows["wall_s"]) == [1.0, 2.0]
 

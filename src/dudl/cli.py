@@ -152,6 +152,13 @@ def cmd_index(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from dudl import report
+
+    print(report.write(Path(args.root)), file=sys.stderr)
+    return 0
+
+
 def cmd_compare(args) -> int:
     if args.metric or args.param:
         if not (args.metric and args.param):
@@ -163,7 +170,7 @@ def cmd_compare(args) -> int:
         missing = [str(t) for t in tables if not t.exists()]
         if missing:
             raise SystemExit(f"no runs table {', '.join(missing)}: run `snakemake` (or `dudl index`) first")
-        runs = compare.read_tables(tables, args.experiment)
+        runs = compare.read_tables(tables, args.experiment, root)
         print(compare.summary(runs, args.metric, args.param, args.by, args.experiment).to_string(index=False))
         out = root / (args.out or compare.default_path(args.metric, args.param, args.by, args.experiment))
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -265,10 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params-json")
     p.set_defaults(func=cmd_figures)
 
-    p = sub.add_parser("index", help="write results/index.csv and results/scorecard.csv")
+    p = sub.add_parser("index", help="write results/index.csv, results/scorecard.csv (over seeds) and results/runs.csv")
     p.add_argument("--skipped", help="JSON {experiment id: reason} of experiments skipped for missing data")
     p.add_argument("--summary", help="also write the scorecard's one-line summary to this file")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("report", help="results/report.html: figures by section, the scorecard, the runs table")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("compare", help="a metric against a param over runs, with seed bands (--metric, --param); "
                                        "or headline metrics side by side for results folders")

@@ -5,6 +5,7 @@ grid (read here into the same columns). A difference smaller than the band is no
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Sequence
@@ -17,40 +18,50 @@ from dudl import catalog
 BAND = ("pi", 90)
 
 
-def from_dvc_exp_show(frame: pd.DataFrame, experiment: str) -> pd.DataFrame:
+def from_dvc_exp_show(frame: pd.DataFrame, experiment: str, own_keys: set[str] | None = None) -> pd.DataFrame:
     """`dvc exp show --csv` (one row per revision or experiment) as runs-table rows of one experiment:
     <section>.<name>.<key> -> param.<key>, seed -> seed, metrics.<m> -> metric.<m> and meta.<k> -> <k> (wall_s,
-    device). DVC names a column by its file too (params.yaml:..., <out_dir>/metrics.json:...) where names of
-    several files collide; both forms are read, and metrics of another experiment's file are left out."""
+    device). DVC names a metrics column by its file (<out_dir>/metrics.json:metrics.<m>) only where several files
+    have that name; a bare name belongs to the one file that has it, so it is read only when it is among
+    `own_keys`, the keys of this experiment's metrics.json ("metrics.accuracy", "meta.wall_s")."""
     exp = catalog.get(experiment)
     own, metrics_file = f"{exp.section}.{exp.name}.", f"{exp.out_dir.as_posix()}/metrics.json:"
-    out = pd.DataFrame({"experiment": experiment, "section": exp.section,
-                        "run": frame["Experiment"].fillna(frame["rev"]) if "Experiment" in frame else frame.index})
+    columns = {"experiment": experiment, "section": exp.section,
+               "run": frame["Experiment"].fillna(frame["rev"]) if "Experiment" in frame else frame.index}
+    metrics = {}
     for column in frame.columns:
-        name = column.removeprefix("params.yaml:").removeprefix(metrics_file)
+        name = column.removeprefix("params.yaml:")
+        if name.startswith(metrics_file):
+            name = name[len(metrics_file):]
+        elif name.startswith(("metrics.", "meta.")) and name not in (own_keys or set()):
+            continue  # a bare name of another experiment's file (or one we cannot place)
         if ":" in name:  # another file's
             continue
         if name.startswith(own):
-            out[f"param.{name[len(own):]}"] = frame[column]
+            columns[f"param.{name[len(own):]}"] = frame[column]
         elif name == "seed":
-            out["seed"] = frame[column]
+            columns["seed"] = frame[column]
         elif name.startswith("metrics."):
-            out[f"metric.{name[len('metrics.'):]}"] = frame[column]
+            metrics[f"metric.{name[len('metrics.'):]}"] = frame[column]
         elif name.startswith("meta.") and name[len("meta."):] in ("wall_s", "device", "scale"):
-            out[name[len("meta."):]] = frame[column]
-    return out[[c for c in out.columns if not c.startswith("metric.")] + [c for c in out if c.startswith("metric.")]]
+            columns[name[len("meta."):]] = frame[column]
+    return pd.DataFrame({**columns, **metrics}, index=frame.index)
 
 
-def read_tables(paths: Sequence[Path], experiment: str | None = None) -> pd.DataFrame:
+def read_tables(paths: Sequence[Path], experiment: str | None = None, root: Path = Path(".")) -> pd.DataFrame:
     """Runs tables stacked: results/runs.csv files as they are, `dvc exp show --csv` files converted (these need
-    `experiment`)."""
+    `experiment`; its metrics.json under `root` tells which bare column names are its own)."""
+    from dudl.runs import flat
+
     frames = []
     for path in paths:
         frame = pd.read_csv(path)
         if "experiment" not in frame.columns:  # not ours: DVC's
             if experiment is None:
                 raise SystemExit(f"{path} looks like `dvc exp show --csv`: name the experiment (--experiment)")
-            frame = from_dvc_exp_show(frame, experiment)
+            metrics = root / catalog.get(experiment).out_dir / "metrics.json"
+            own = set(flat(json.loads(metrics.read_text()))) if metrics.exists() else set()
+            frame = from_dvc_exp_show(frame, experiment, own)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 

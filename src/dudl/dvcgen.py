@@ -1,6 +1,6 @@
 """dvc.yaml, generated from the catalog (`dudl dvc-yaml --write`); a test fails when the committed file drifts.
 
-Stages: fetch-<dataset>, prepare-<dataset>, <section>-<experiment> (run), <section>-<experiment>-figures, index.
+Stages: fetch-<dataset>, prepare-<dataset>, <section>-<experiment> (run), <section>-<experiment>-figures, index, report.
 Each stage lists exactly the files it reads, the params.yaml keys it reads, and what it writes. DVC runs a
 split sweep in one stage (all points in one process); Snakemake runs one job per point. Both write the same
 final files.
@@ -95,11 +95,22 @@ def index_stage() -> dict:
     }
 
 
+def report_stage() -> dict:
+    """The page links the figures rather than embedding them: it depends on the tables and captions only."""
+    return {
+        "cmd": "dudl report",
+        "deps": ["results/index.csv", "results/scorecard.csv", "results/runs.csv", "src/dudl/report.py",
+                 "src/dudl/catalog"],
+        "outs": ["results/report.html"],
+    }
+
+
 def document(params: Mapping[str, Any]) -> dict:
     stages = dataset_stages(params)
     for exp in catalog.EXPERIMENTS:
         stages.update(experiment_stages(exp, params))
     stages["index"] = index_stage()
+    stages["report"] = report_stage()
     # Top-level plots: each experiment's per-epoch curves (several y columns need a top-level definition),
     # then its figures as images, so `dvc plots diff` shows both for any two revisions.
     # Sweeps add one chart per metric with a line per run (template .dvc/plots/runs.json: colour = run,

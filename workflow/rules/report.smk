@@ -1,6 +1,7 @@
 # results/index.csv: one row per course notebook (done / skipped and why); results/scorecard.csv: the course's
 # references against our runs over every seed present; results/runs.csv: one row per run.
-# `snakemake --report results/report.html` then collects the figures.
+# results/report.html (dudl report): every figure with its caption by section, the scorecard, the runs.
+# `snakemake --report results/workflow_report.html` is Snakemake's own report (figures with provenance).
 
 
 rule index:
@@ -26,6 +27,21 @@ rule index:
 
 
 
+
+rule report_html:
+    input:
+        rules.index.output,
+    output:
+        "results/report.html",
+    log:
+        "logs/report.log",
+    threads: 1
+    conda:
+        CONDA_ENV
+    shell:
+        "dudl report > {log} 2>&1"
+
+
 # `snakemake repro` (make repro): the whole pipeline, then every experiment with a course reference over
 # repro.seeds seeds; the index and scorecard are written again over all of them, and the scorecard's summary
 # line (how many checks reproduced, differ, are identities) goes to results/repro.txt.
@@ -43,4 +59,4 @@ rule repro:
     conda:
         CONDA_ENV
     shell:
-        "dudl index --skipped {params.skipped:q} --summary {output} > {log} 2>&1"
+        "(dudl index --skipped {params.skipped:q} --summary {output} && dudl report) > {log} 2>&1"
