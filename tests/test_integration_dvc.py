@@ -135,7 +135,7 @@ def test_dvc_push_then_pull_into_an_empty_cache_restores_every_output(dvc_projec
     """What a team does with GPU-built results: push them to the remote (the default is a local folder), then,
     on a machine with an empty cache and no outputs, pull them: DVC and Snakemake then find nothing to do."""
     before = _outputs(dvc_project)
-    assert len(before) > 100 and any(p.startswith("data/") for p in before)
+    assert any(p.startswith("data/") for p in before) and any(p.endswith(".png") for p in before)
     targets = sorted(f"{s}-figures" for s in DVC_STAGES)
     dvc(dvc_project, "push", "--with-deps", *targets)
     shutil.rmtree(dvc_project / ".dvc" / "cache")
