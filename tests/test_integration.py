@@ -81,7 +81,7 @@ def test_changing_one_learning_rate_reruns_that_experiment_alone_in_snakemake(sm
         planned = planned_rules(snakemake(smk_project, "-n").stdout)
     finally:
         set_param(smk_project, CHANGED, "0.01")
-    assert planned == {"ann__classify_qwerties", "ann__classify_qwerties__figures", "index", "all"}
+    assert planned == {"ann__classify_qwerties", "ann__classify_qwerties__figures", "index", "report_html", "all"}
 
 
 @pytest.mark.parametrize("module, imports", CODE_CHANGES, ids=[m for m, _ in CODE_CHANGES])

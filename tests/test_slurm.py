@@ -21,7 +21,7 @@ from integration import all_metrics, copy_project, needs_mirror, snakemake
 pytestmark = [pytest.mark.integration, pytest.mark.slurm, pytest.mark.timeout(900)]
 needs_mirror()
 
-SECTION = "gradient_descent"  # five experiments, no data to fetch: ten jobs
+SECTION = "gradient_descent"  # five experiments, no data to fetch
 SCRIPT = ROOT / "tools" / "slurm_localhost.sh"
 # Where accounting is off (here), job states come from squeue; and a job's first state check need not wait 40 s.
 SLURM_FLAGS = ["--slurm-status-command", "squeue", "--slurm-no-account", "--slurm-init-seconds-before-status-checks",
@@ -44,7 +44,8 @@ def cluster():
 
 
 def _targets() -> list[str]:
-    return [str(e.figure_dir) for e in catalog.EXPERIMENTS if e.section == SECTION]
+    """The section's run jobs: one wave of five SLURM jobs (their figure jobs would be a second wave)."""
+    return [str(e.out_dir / "metrics.json") for e in catalog.EXPERIMENTS if e.section == SECTION]
 
 
 def test_a_section_through_the_slurm_profile_equals_a_local_run(cluster, tmp_path):
@@ -60,7 +61,7 @@ def test_a_section_through_the_slurm_profile_equals_a_local_run(cluster, tmp_pat
     ids = [e.id for e in catalog.EXPERIMENTS if e.section == SECTION]
     assert all_metrics(remote, ids) == all_metrics(local, ids)
     for exp_id in ids:
-        assert all((remote / p).exists() for p in catalog.get(exp_id).figure_outputs())
+        assert all((remote / p).exists() for p in catalog.get(exp_id).run_outputs())
 
     calls = {m.group(1): m.group(0) for m in re.finditer(r"sbatch call: .*?--comment rule_(\S+).*", done.stderr)}
     assert set(calls) >= {e.slug for e in catalog.EXPERIMENTS if e.section == SECTION}, calls.keys()
