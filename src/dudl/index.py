@@ -75,9 +75,10 @@ def write(params: Mapping[str, Any], root: Path = Path("."), skipped: Mapping[st
     out = root / catalog.RESULTS
     out.mkdir(parents=True, exist_ok=True)
     index_frame(root, skipped).to_csv(out / "index.csv", index=False)
-    card = scorecard.scorecard_frame(root)
+    found = list(runs.read_runs(root))  # every metrics.json, read once for both tables
+    card = scorecard.scorecard_frame(root, found)
     card.to_csv(out / "scorecard.csv", index=False)
-    runs.runs_frame(root, params).to_csv(out / "runs.csv", index=False)
+    runs.runs_frame(root, params, found).to_csv(out / "runs.csv", index=False)
     line = scorecard.summary(card)
     print(line, file=sys.stderr)
     written = [out / "index.csv", out / "scorecard.csv", out / "runs.csv"]

@@ -130,9 +130,12 @@ def _runs(runs: pd.DataFrame) -> str:
             f"<details><summary>Every run</summary><table>{head}{''.join(rows)}</table></details>")
 
 
-def render(root: Path = Path("."), summary: str = "") -> str:
+def render(root: Path = Path(".")) -> str:
+    from dudl.scorecard import summary as scorecard_summary
+
     index = _read(root / catalog.RESULTS / "index.csv")
     card = _read(root / catalog.RESULTS / "scorecard.csv")
+    summary = scorecard_summary(card) if not card.empty else ""
     runs = _read(root / catalog.RESULTS / "runs.csv")
     status = {r.experiment: (r.status, r.reason) for r in index.itertuples()} if not index.empty else {}
     done = int((index.status == "done").sum()) if not index.empty else 0
@@ -157,9 +160,5 @@ def render(root: Path = Path("."), summary: str = "") -> str:
 
 
 def write(root: Path = Path(".")) -> Path:
-    from dudl import scorecard
-
-    card_path = root / catalog.RESULTS / "scorecard.csv"
-    summary = scorecard.summary(pd.read_csv(card_path)) if card_path.exists() else ""
-    text = render(root, summary)
+    text = render(root)
     return atomic_write(root / REPORT, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

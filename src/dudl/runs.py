@@ -32,9 +32,9 @@ def flat(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def read_runs(root: Path = Path(".")) -> Iterator[tuple[catalog.Experiment, dict[str, Any]]]:
     """(experiment, its metrics.json) for every run present: main runs first, then each seed folder's."""
-    for seed, base in seeds.seed_roots(root):
+    for seed in [None, *seeds.present(root)]:
         for exp in catalog.EXPERIMENTS:
-            path = base / exp.section / exp.name / "metrics.json"
+            path = root / (exp if seed is None else seeds.seeded(exp, seed)).out_dir / "metrics.json"
             if path.exists():
                 doc = json.loads(path.read_text())
                 doc.setdefault("meta", {})
@@ -49,9 +49,10 @@ def _cell(value: Any) -> Any:
     return value if isinstance(value, (int, float, str, bool)) else json.dumps(value)
 
 
-def runs_frame(root: Path = Path("."), params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def runs_frame(root: Path = Path("."), params: Mapping[str, Any] | None = None, found=None) -> pd.DataFrame:
+    """The table; `found`: read_runs' pairs when the caller has read them already."""
     rows = []
-    for exp, doc in read_runs(root):
+    for exp, doc in (read_runs(root) if found is None else found):
         meta = doc["meta"]
         row = {"section": exp.section, "experiment": exp.id, "run": doc["run"], "seed": meta.get("seed"),
                "scale": meta.get("scale"), "device": meta.get("device"), "wall_s": meta.get("wall_s")}

@@ -29,13 +29,13 @@ COLUMNS = ["experiment", "metric", "verdict", "seeds", "median", "p5", "p95", "l
 VERDICTS = ("reproduced", "differs", "identity")
 
 
-def _values(root: Path) -> tuple[dict[tuple[str, str], list[float]], dict[str, float], dict[str, list[int]]]:
+def _values(found) -> tuple[dict[tuple[str, str], list[float]], dict[str, float], dict[str, list[int]]]:
     """{(experiment, metric): values over the seeds at scale 1.0}, {experiment: a smaller scale found} and
     {experiment: its seeds' dead_unit flags}."""
     values: dict[tuple[str, str], list[float]] = {}
     small: dict[str, float] = {}
     dead: dict[str, list[int]] = {}
-    for exp, doc in read_runs(root):
+    for exp, doc in found:
         scale = float(doc["meta"].get("scale") or 0)
         if scale < 1.0:
             small.setdefault(exp.id, scale)
@@ -66,8 +66,9 @@ def judge(values: list[float], low: float, high: float) -> dict:
     return {**row, "verdict": "differs", "gap_sd": gap / sd if sd > 0 else np.nan}
 
 
-def scorecard_frame(root: Path = Path(".")) -> pd.DataFrame:
-    values, small, dead = _values(root)
+def scorecard_frame(root: Path = Path("."), found=None) -> pd.DataFrame:
+    """The scorecard; `found`: read_runs' pairs when the caller has read them already."""
+    values, small, dead = _values(read_runs(root) if found is None else found)
     rows = []
     for exp in catalog.EXPERIMENTS:
         for ref in exp.expect:

@@ -22,16 +22,15 @@ from dudl import catalog
 SEEDS_DIR = catalog.RESULTS / "seeds"
 
 
+def seeded(exp: catalog.Experiment, seed: int | str) -> catalog.Experiment:
+    """The experiment as a run over another seed sees it: outputs under results/seeds/<seed>/ (`seed` may be
+    Snakemake's "{seed}" wildcard)."""
+    return dataclasses.replace(exp, results_root=SEEDS_DIR / str(seed))
+
+
 def for_seed(exp: catalog.Experiment, seed: int, main_seed: int) -> catalog.Experiment:
     """The experiment whose outputs are those of a run over `seed`: itself for the main seed."""
-    if int(seed) == int(main_seed):
-        return exp
-    return dataclasses.replace(exp, results_root=SEEDS_DIR / str(int(seed)))
-
-
-def outputs(exp: catalog.Experiment, seed: int | str) -> list[Path]:
-    """The run outputs of a run over another seed (`seed` may be Snakemake's "{seed}" wildcard)."""
-    return dataclasses.replace(exp, results_root=SEEDS_DIR / str(seed)).run_outputs()
+    return exp if int(seed) == int(main_seed) else seeded(exp, int(seed))
 
 
 def extra_seeds(config: Mapping[str, Any]) -> list[int]:
@@ -61,11 +60,7 @@ def repro_experiments(experiments) -> list[catalog.Experiment]:
     return [e for e in experiments if e.expect]
 
 
-def seed_roots(root: Path = Path(".")) -> list[tuple[int | None, Path]]:
-    """(seed, results root) of every seed folder present: the main results first (seed None: read it from the
-    run's metrics.json), then results/seeds/<S>/ in numeric order."""
-    found = [(None, root / catalog.RESULTS)]
+def present(root: Path = Path(".")) -> list[int]:
+    """The seeds of the folders under results/seeds/, in numeric order."""
     base = root / SEEDS_DIR
-    if base.is_dir():
-        found += sorted((int(p.name), p) for p in base.iterdir() if p.is_dir() and p.name.isdigit())
-    return found
+    return sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit()) if base.is_dir() else []

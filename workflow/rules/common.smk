@@ -30,8 +30,9 @@ PIPELINE_DATASETS = [
 
 # Runs over seeds besides `seed`: params `seeds` (part of every run), and the `repro` target's (every experiment
 # with a course reference, repro.seeds seeds each; fewer for long ones).
-SEED_RUNS = [str(seeds.outputs(e, s)[0]) for e in RUNNABLE for s in seeds.extra_seeds(config)]
-REPRO_RUNS = [str(seeds.outputs(e, s)[0]) for e in seeds.repro_experiments(RUNNABLE) for s in seeds.repro_seeds(e, config)]
+SEED_RUNS = [str(seeds.seeded(e, s).out_dir / "metrics.json") for e in RUNNABLE for s in seeds.extra_seeds(config)]
+REPRO_RUNS = [str(seeds.seeded(e, s).out_dir / "metrics.json")
+              for e in seeds.repro_experiments(RUNNABLE) for s in seeds.repro_seeds(e, config)]
 
 
 def experiment_resources(exp):

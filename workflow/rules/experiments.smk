@@ -72,7 +72,7 @@ for exp in RUNNABLE:
         input:
             inputs,
         output:
-            [str(p) for p in seeds.outputs(exp, "{seed}")],
+            [str(p) for p in seeds.seeded(exp, "{seed}").run_outputs()],
         wildcard_constraints:
             seed=r"\d+",
         params:
