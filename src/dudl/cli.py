@@ -171,10 +171,10 @@ def cmd_compare(args) -> int:
         if missing:
             raise SystemExit(f"no runs table {', '.join(missing)}: run `snakemake` (or `dudl index`) first")
         runs = compare.read_tables(tables, args.experiment, root)
-        print(compare.summary(runs, args.metric, args.param, args.by, args.experiment).to_string(index=False))
+        print(compare.summary(runs, args.metric, args.param, args.by).to_string(index=False))
         out = root / (args.out or compare.default_path(args.metric, args.param, args.by, args.experiment))
         out.parent.mkdir(parents=True, exist_ok=True)
-        print(compare.figure(runs, args.metric, args.param, args.by, out, args.experiment), file=sys.stderr)
+        print(compare.figure(runs, args.metric, args.param, args.by, out), file=sys.stderr)
         return 0
     from dudl import index
 

@@ -50,7 +50,8 @@ def from_dvc_exp_show(frame: pd.DataFrame, experiment: str, own_keys: set[str] |
 
 def read_tables(paths: Sequence[Path], experiment: str | None = None, root: Path = Path(".")) -> pd.DataFrame:
     """Runs tables stacked: results/runs.csv files as they are, `dvc exp show --csv` files converted (these need
-    `experiment`; its metrics.json under `root` tells which bare column names are its own)."""
+    `experiment`; its metrics.json under `root` tells which bare column names are its own); with `experiment`,
+    only its runs."""
     from dudl.runs import flat
 
     frames = []
@@ -63,7 +64,12 @@ def read_tables(paths: Sequence[Path], experiment: str | None = None, root: Path
             own = set(flat(json.loads(metrics.read_text()))) if metrics.exists() else set()
             frame = from_dvc_exp_show(frame, experiment, own)
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    runs = pd.concat(frames, ignore_index=True)
+    if experiment:
+        runs = runs[runs.experiment == experiment]
+        if runs.empty:
+            raise SystemExit(f"no runs of {experiment} in the runs table")
+    return runs
 
 
 def _column(frame: pd.DataFrame, name: str, kind: str) -> str:
@@ -81,17 +87,13 @@ def _numeric(series: pd.Series) -> pd.Series | None:
     return values if values.notna().all() else None
 
 
-def figure(runs: pd.DataFrame, metric: str, param: str, by: str | None, out: Path, experiment: str | None = None) -> Path:
+def figure(runs: pd.DataFrame, metric: str, param: str, by: str | None, out: Path) -> Path:
     """metric against param: the median with the 5-95% band of the runs at each value (over seeds), a line for a
     numeric param and points for categories, one colour per `by`; single runs as grey dots."""
     import seaborn as sns
 
     from dudl.plots import style
 
-    if experiment:
-        runs = runs[runs.experiment == experiment]
-        if runs.empty:
-            raise SystemExit(f"no runs of {experiment} in the runs table")
     runs = runs.copy()
     y, x = _column(runs, metric, "metric"), _column(runs, param, "param")
     hue = _column(runs, by, "param") if by else None
@@ -113,7 +115,7 @@ def figure(runs: pd.DataFrame, metric: str, param: str, by: str | None, out: Pat
         sns.stripplot(data=runs, x=x, y=y, ax=ax, color="0.35", size=3, alpha=0.5, native_scale=numeric,
                       legend=False)
     seeds = runs.groupby([c for c in (x, hue) if c], dropna=False).size()
-    title = experiment or ", ".join(sorted(runs.experiment.unique()))
+    title = ", ".join(sorted(runs.experiment.unique()))
     ax.set_title(f"{title}: {y.removeprefix('metric.')} by {x.removeprefix('param.')}")
     ax.set_xlabel(x.removeprefix("param."))
     ax.set_ylabel(y.removeprefix("metric."))
@@ -127,10 +129,8 @@ def default_path(metric: str, param: str, by: str | None, experiment: str | None
     return catalog.RESULTS / "compare" / (re.sub(r"[^A-Za-z0-9_.=-]+", "_", name) + ".png")
 
 
-def summary(runs: pd.DataFrame, metric: str, param: str, by: str | None, experiment: str | None) -> pd.DataFrame:
+def summary(runs: pd.DataFrame, metric: str, param: str, by: str | None) -> pd.DataFrame:
     """The numbers behind the figure: median and 5-95% range of the metric per param value (and group)."""
-    if experiment:
-        runs = runs[runs.experiment == experiment]
     y, x = _column(runs, metric, "metric"), _column(runs, param, "param")
     keys = [x] + ([_column(runs, by, "param")] if by else [])
     grouped = runs.groupby(keys, dropna=False)[y]
