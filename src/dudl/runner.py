@@ -20,11 +20,21 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from dudl import codedeps, results
+from dudl.atomic import atomic_write
 from dudl.catalog import Experiment, point_label
 from dudl.data.registry import get as get_dataset
 from dudl.params import Scale, derive_seed
 
 RESUME_DIR = "resume"
+# The run's own seconds, beside metrics.json rather than in it: metrics.json must stay bit-identical from run to
+# run (README, Decisions), and results/runs.csv reads this file. Neither tool tracks it.
+TIMING = "timing.json"
+
+
+def wall_seconds(folder: Path) -> float | None:
+    """The wall seconds a run recorded in its folder, or None."""
+    path = folder / TIMING
+    return float(json.loads(path.read_text())["wall_s"]) if path.exists() else None
 
 
 @dataclass
@@ -144,12 +154,12 @@ def curves_table(result: results.Result, exp: Experiment) -> Any:
 def _finish(result: results.Result, ctx: Context, sliced: Mapping[str, Any], out: Path, wall_s: float,
             point: bool = False, nondeterministic_ops: Iterable[str] = ()) -> results.Result:
     exp = ctx.experiment
-    # wall_s: the run's own seconds (its points' included, for a gathered sweep), start-up and writing not
-    # counted; results/runs.csv lists it beside the device.
-    result.meta = {**provenance(ctx, sliced, nondeterministic_ops), "wall_s": round(wall_s, 3), **result.meta}
+    result.meta = {**provenance(ctx, sliced, nondeterministic_ops), **result.meta}
     if exp.curves and not point:
         result.curves = curves_table(result, exp)
     results.write(result, out, figures_data=exp.figure_data)
+    # wall_s: the run's own seconds (its points' included, for a gathered sweep), start-up not counted
+    atomic_write(out / TIMING, lambda tmp: tmp.write_text(json.dumps({"wall_s": round(wall_s, 3)}) + "\n"))
     listed = exp.point_outputs() if point else exp.run_outputs()
     missing = [out / p.name for p in listed if not (out / p.name).exists()]
     if missing:
@@ -229,7 +239,7 @@ def gather(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), t
     parts = {v: results.read(root / exp.point_dir(v)) for v in exp.point_values(p, ctx.scale)}
     ops = [op for part in parts.values() for op in part.meta.get("nondeterministic_ops", [])]
     result = _functions(exp)["combine"](p, ctx, parts)
-    wall_s = time.perf_counter() - started + sum(float(part.meta.get("wall_s", 0)) for part in parts.values())
+    wall_s = time.perf_counter() - started + sum(wall_seconds(root / exp.point_dir(v)) or 0.0 for v in parts)
     return _finish(result, ctx, sliced, root / exp.out_dir, wall_s, nondeterministic_ops=ops)
 
 

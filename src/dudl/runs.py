@@ -1,6 +1,6 @@
 """results/runs.csv: one row per run of every experiment (the main run and each run over another seed).
 
-Columns: section, experiment, run ("main" or "seed <S>"), seed, scale, device, wall_s, then every param of the
+Columns: section, experiment, run ("main" or "seed <S>"), seed, scale, device, wall_s (the run's timing.json), then every param of the
 experiment's params.yaml block as `param.<key path>` and every final metric as `metric.<name>`. Params are
 those of params.yaml when the table is written: Snakemake and DVC rerun an experiment whose params changed
 before they write this table, so the two agree.
@@ -15,6 +15,7 @@ from typing import Any, Iterator, Mapping
 import pandas as pd
 
 from dudl import catalog, seeds
+from dudl.runner import wall_seconds as runner_wall_seconds
 
 ID_COLUMNS = ["section", "experiment", "run", "seed", "scale", "device", "wall_s"]
 
@@ -37,7 +38,7 @@ def read_runs(root: Path = Path(".")) -> Iterator[tuple[catalog.Experiment, dict
             path = root / (exp if seed is None else seeds.seeded(exp, seed)).out_dir / "metrics.json"
             if path.exists():
                 doc = json.loads(path.read_text())
-                doc.setdefault("meta", {})
+                doc.setdefault("meta", {})["wall_s"] = runner_wall_seconds(path.parent)
                 if seed is not None:
                     doc["meta"]["seed"] = seed  # the folder says which seed, whatever an old file claims
                 doc["run"] = "main" if seed is None else f"seed {seed}"
