@@ -48,4 +48,4 @@ dvc-yaml: $(BIN)/.installed
 	$(BIN)/dudl dvc-yaml --write
 
 clean:
-	rm -rf results/*/ results/*.csv results/*.html results/repro.txt logs benchmarks .snakemake
+	rm -rf results/*/ results/*.csv results/*.html results/repro.txt logs .snakemake

@@ -57,7 +57,7 @@ def test_snakemake_builds_every_notebook_of_every_section(smk_project):
             assert (smk_project / path).exists(), path
     assert (smk_project / "results/scorecard.csv").exists()
     assert (smk_project / "logs" / "ann" / "classify_qwerties" / "run.log").exists()
-    assert (smk_project / "benchmarks" / "ann" / "classify_qwerties" / "run.tsv").exists()
+    assert (smk_project / "logs" / "benchmarks" / "ann" / "classify_qwerties" / "run.tsv").exists()
 
 
 def test_snakemake_report_has_every_figure_with_its_caption(smk_project):

@@ -1,7 +1,7 @@
 """Write src/dudl/catalog/cpu_times.csv from the Snakemake benchmark files of a complete run.
 
-    python tools/measure_times.py benchmarks 1.0      # after `snakemake --cores 2` at scale 1.0
-    python tools/measure_times.py benchmarks 0.1      # after `snakemake --profile profiles/quick`
+    python tools/measure_times.py logs/benchmarks 1.0      # after `snakemake --cores 2` at scale 1.0
+    python tools/measure_times.py logs/benchmarks 0.1      # after `snakemake --profile profiles/quick`
 
 Each experiment's time is the job-seconds of its run (or gather) job plus its sweep-point jobs, i.e. about what
 it takes alone on one core of this 2-core machine. Only the measured experiments' rows of the given scale are replaced; every other row is kept, so a run of a

@@ -12,7 +12,7 @@ for ds in registry.DATASETS.values():
         log:
             f"logs/data/fetch_{ds.key}.log",
         benchmark:
-            f"benchmarks/data/fetch_{ds.key}.tsv"
+            f"logs/benchmarks/data/fetch_{ds.key}.tsv"
         threads: 1
         conda:
             CONDA_ENV
@@ -34,7 +34,7 @@ for ds in registry.DATASETS.values():
             log:
                 f"logs/data/prepare_{ds.key}.log",
             benchmark:
-                f"benchmarks/data/prepare_{ds.key}.tsv"
+                f"logs/benchmarks/data/prepare_{ds.key}.tsv"
             threads: 1
             conda:
                 CONDA_ENV

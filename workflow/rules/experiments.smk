@@ -29,7 +29,7 @@ for exp in RUNNABLE:
             log:
                 f"logs/{exp.section}/{exp.name}/point_{{point}}.log",
             benchmark:
-                f"benchmarks/{exp.section}/{exp.name}/point_{{point}}.tsv"
+                f"logs/benchmarks/{exp.section}/{exp.name}/point_{{point}}.tsv"
             threads: res["threads"]
             conda:
                 CONDA_ENV
@@ -55,7 +55,7 @@ for exp in RUNNABLE:
         log:
             f"logs/{exp.section}/{exp.name}/run.log",
         benchmark:
-            f"benchmarks/{exp.section}/{exp.name}/run.tsv"
+            f"logs/benchmarks/{exp.section}/{exp.name}/run.tsv"
         threads: res["threads"]
         conda:
             CONDA_ENV
@@ -81,7 +81,7 @@ for exp in RUNNABLE:
         log:
             f"logs/seeds/{{seed}}/{exp.section}/{exp.name}.log",
         benchmark:
-            f"benchmarks/seeds/{{seed}}/{exp.section}/{exp.name}.tsv"
+            f"logs/benchmarks/seeds/{{seed}}/{exp.section}/{exp.name}.tsv"
         threads: res["threads"]
         conda:
             CONDA_ENV
@@ -115,7 +115,7 @@ for exp in RUNNABLE:
         log:
             f"logs/{exp.section}/{exp.name}/figures.log",
         benchmark:
-            f"benchmarks/{exp.section}/{exp.name}/figures.tsv"
+            f"logs/benchmarks/{exp.section}/{exp.name}/figures.tsv"
         threads: 1
         conda:
             CONDA_ENV

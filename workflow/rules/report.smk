@@ -18,7 +18,7 @@ rule index:
     log:
         "logs/index.log",
     benchmark:
-        "benchmarks/index.tsv"
+        "logs/benchmarks/index.tsv"
     threads: 1
     conda:
         CONDA_ENV
