@@ -21,7 +21,7 @@ from dudl.models.mlp import count_parameters
 from dudl.runtime import seed_torch
 from dudl.steps import GANStep
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/, beside src/
 
 
 def test_linear_nets_have_the_course_shapes_and_parameter_counts():
@@ -84,9 +84,9 @@ def test_gan_blobs_follow_the_course_formula():
 
 
 def test_gan_step_is_the_course_loop_bit_for_bit_and_the_joint_pass_is_near():
-    """tools/benchmark_gan's course-style loop (non-detached fake batch, D's weights taking gradients in G's step,
+    """benchmarks/gan.py's course-style loop (non-detached fake batch, D's weights taking gradients in G's step,
     default Adam, .item()) and the experiment's code path record the same numbers from the same start."""
-    import benchmark_gan as B
+    from benchmarks import gan as B
 
     x = torch.rand(500, 784) * 2 - 1
     assert B.same_numbers(x, 40)

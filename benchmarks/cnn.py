@@ -1,10 +1,10 @@
 """Benchmark: CNN_CNN4MNIST and the denoising autoencoder, a course-style loop against the pipeline's trainer
 and the speed levers of issue 8, side by side in one run.
 
-    python tools/benchmark_cnn.py                  # 2 epochs of CNN4MNIST, 2,000 autoencoder iterations
-    python tools/benchmark_cnn.py --threads 2      # both cores for one job (a job that runs alone)
-    python tools/benchmark_cnn.py --epochs 10 --iterations 10000   # the course's full trainings
-    python tools/benchmark_cnn.py --repeats 3      # each variant three times; the fastest run counts
+    python -m benchmarks.cnn                  # 2 epochs of CNN4MNIST, 2,000 autoencoder iterations
+    python -m benchmarks.cnn --threads 2      # both cores for one job (a job that runs alone)
+    python -m benchmarks.cnn --epochs 10 --iterations 10000   # the course's full trainings
+    python -m benchmarks.cnn --repeats 3      # each variant three times; the fastest run counts
 
 Every variant trains the same net from the same initial weights on the same data, with batches drawn from the
 same seed by each loop's own sampler (so the orders, and the numbers, differ a little between course style and
@@ -21,7 +21,7 @@ Variants:
   of the net, both, and bf16 autocast (the `precision` knob).
 It prints each time, the ratio course-style / variant, and the final test accuracy or mean loss of the last
 100 steps, so that a lever that changes the numbers shows it. For the autoencoder it also times a floor, the
-same steps' matrix products alone (tools/benchmark_ffn.py's), the most any fp32 loop could gain. Not a test: timings depend on the machine. A
+same steps' matrix products alone (benchmarks/ffn.py's), the most any fp32 loop could gain. Not a test: timings depend on the machine. A
 lever's numbers equal the eager run's only up to float rounding (another conv algorithm sums in another order).
 """
 
@@ -37,9 +37,10 @@ import torch
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
-from benchmark_ffn import course_loop, matmul_floor, our_loop  # noqa: E402
+from benchmarks.course import autoencoder_loop, course_loop  # noqa: E402
+from benchmarks.ffn import matmul_floor, our_loop  # noqa: E402
 from dudl import runtime  # noqa: E402
 from dudl.data import mnist  # noqa: E402
 from dudl.models.autoencoders import autoencoder  # noqa: E402
@@ -65,18 +66,7 @@ def cnn_ours(model, data, epochs: int, seed: int) -> float:
 
 
 def ae_course(model, x, iterations: int, seed: int) -> float:
-    rng = np.random.default_rng(seed)
-    loss_fn, opt = nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=0.001)
-    losses = torch.zeros(iterations)
-    for i in range(iterations):
-        xb = x[rng.choice(len(x), 32)]
-        out = model(xb)
-        loss = loss_fn(out, xb)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses[i] = loss.item()
-    return float(losses[-100:].mean())
+    return float(autoencoder_loop(model, x, iterations, seed)[-100:].mean())
 
 
 def ae_ours(model, x, iterations: int, seed: int) -> float:

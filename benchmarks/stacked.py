@@ -1,6 +1,6 @@
 """Benchmarks of the two speed-ups the pipeline relies on, each against its baseline measured in the same run.
 
-    python tools/benchmark.py            # prints times and speed-up ratios
+    python -m benchmarks.stacked            # prints times and speed-up ratios
 
 1. Sweeps of tiny models (ANN_learningrates: 40 learning rates x 1000 epochs, full batch): one model at a
    time, as the course's loop trains them, vs one StackedMLP step for all of them.

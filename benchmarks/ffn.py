@@ -1,10 +1,10 @@
 """Benchmark: the FFN on MNIST and the breadth x depth sweep, the course's own loop against the pipeline's, side by
 side in one run.
 
-    python tools/benchmark_ffn.py                       # the course's settings: 60 epochs, 15 nets x 60 epochs
-    python tools/benchmark_ffn.py --epochs 3 --sweep-epochs 3 --repeats 3   # a shorter measure
-    python tools/benchmark_ffn.py --parts machine --sweep-epochs 10          # only the sweep on the whole machine
-    python tools/benchmark_ffn.py --parts ffn --threads 2                    # the FFN, every loop on 2 threads
+    python -m benchmarks.ffn                       # the course's settings: 60 epochs, 15 nets x 60 epochs
+    python -m benchmarks.ffn --epochs 3 --sweep-epochs 3 --repeats 3   # a shorter measure
+    python -m benchmarks.ffn --parts machine --sweep-epochs 10          # only the sweep on the whole machine
+    python -m benchmarks.ffn --parts ffn --threads 2                    # the FFN, every loop on 2 threads
 
 Every variant trains the same net from the same initial weights on the same 18,000 digits, batches of 32
 (drop_last), SGD lr .01, and scores the 2,000 test digits once per epoch:
@@ -20,7 +20,7 @@ Every variant trains the same net from the same initial weights on the same 18,0
 - floor: the same training's matrix products alone (forward and backward, nothing else), the most any fp32
   loop on this many threads could gain.
 Rounds are interleaved (course, ours, ours Python step, ours autograd, floor, then again) and the fastest run of
-each counts (tools/benchmark_cnn.py's compare).
+each counts (benchmarks/cnn.py's compare).
 
 The sweep is also timed as each is run on the whole machine: the notebook trains its 15 nets one after another in
 one process, with torch's default threads (every core); the pipeline runs them as 15 Snakemake jobs, one thread
@@ -41,74 +41,20 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
+from benchmarks.course import FFN_LAYERS, CourseMnistNet, course_loop, sgd  # noqa: E402
 from dudl import backprop, backprop_native  # noqa: E402
 from dudl.data import mnist  # noqa: E402
 from dudl.models.mlp import MLP, mlp  # noqa: E402
 from dudl.runtime import configure  # noqa: E402
 from dudl.train import Batches, accuracy, fit  # noqa: E402
 
-FFN_LAYERS = [784, 64, 32, 32, 10]
 SWEEP = [(layers, units) for units in (50, 100, 150, 200, 250) for layers in (1, 2, 3)]  # the notebook's order
-
-
-def sgd(parameters):
-    return torch.optim.SGD(parameters, lr=0.01)
-
-
-class CourseMnistNet(nn.Module):
-    """FFN_FFNonMNIST's mnistNet as the notebook writes it: F.relu between the layers, log_softmax at the end."""
-
-    def __init__(self, weights_from: nn.Module):
-        super().__init__()
-        self.input, self.fc1, self.fc2, self.output = (nn.Linear(a, b) for a, b in zip(FFN_LAYERS, FFN_LAYERS[1:]))
-        ours = [m for m in weights_from.modules() if isinstance(m, nn.Linear)]
-        for mine, theirs in zip((self.input, self.fc1, self.fc2, self.output), ours):
-            mine.load_state_dict(theirs.state_dict())
-
-    def forward(self, x):
-        x = F.relu(self.input(x))
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        return torch.log_softmax(self.output(x), axis=1)
-
-
-def course_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, make_optimizer=sgd,
-                loss_fn: nn.Module | None = None, test_no_grad: bool = True) -> float:
-    """The notebooks' function2trainTheModel: returns the last epoch's test accuracy."""
-    train_loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True, drop_last=True,
-                              generator=torch.Generator().manual_seed(seed))
-    test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=len(x_test))
-    lossfun, optimizer = loss_fn or nn.CrossEntropyLoss(), make_optimizer(model.parameters())
-    losses, train_acc, test_acc = torch.zeros(epochs), [], []
-    for epoch in range(epochs):
-        batch_acc, batch_loss = [], []
-        for X, y in train_loader:
-            y_hat = model(X)
-            loss = lossfun(y_hat, y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            batch_loss.append(loss.item())
-            batch_acc.append(100 * torch.mean((torch.argmax(y_hat, axis=1) == y).float()))
-        train_acc.append(np.mean(batch_acc))
-        losses[epoch] = np.mean(batch_loss)
-        X, y = next(iter(test_loader))
-        if test_no_grad:  # FFN_CodeChallengeBreadthDepth; FFN_FFNonMNIST scores with the graph on
-            with torch.no_grad():
-                y_hat = model(X)
-        else:
-            y_hat = model(X)
-        test_acc.append(100 * torch.mean((torch.argmax(y_hat, axis=1) == y).float()))
-    return float(test_acc[-1])
 
 
 def our_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, make_optimizer=sgd,
@@ -213,7 +159,7 @@ def sweep_variants():
 
 
 def ffn_per_training(data, epochs: int, repeats: int) -> dict[str, float]:
-    from benchmark_cnn import compare
+    from benchmarks.cnn import compare
 
     course, ours, variants = ffn_variants()
     print(f"FFN on MNIST ({epochs} epochs), {torch.get_num_threads()} thread(s):")
@@ -226,7 +172,7 @@ def ffn_per_training(data, epochs: int, repeats: int) -> dict[str, float]:
 
 
 def sweep_per_training(data, sweep_epochs: int, repeats: int) -> dict[str, float]:
-    from benchmark_cnn import compare
+    from benchmarks.cnn import compare
 
     course, ours, variants = sweep_variants()
     totals: dict[str, float] = {}
@@ -268,7 +214,8 @@ def whole_machine(sweep_epochs: int, jobs: int) -> float:
     torch.set_num_threads(1)
 
     def job(point):
-        subprocess.run([sys.executable, __file__, "--one-net", *map(str, point), str(sweep_epochs)], check=True)
+        subprocess.run([sys.executable, "-m", "benchmarks.ffn", "--one-net", *map(str, point), str(sweep_epochs)],
+                       check=True, cwd=ROOT)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:  # the widest nets first, as a scheduler with estimates would

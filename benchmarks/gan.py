@@ -1,8 +1,8 @@
 """Benchmark: GAN_MNIST's recipe, a course-style loop against the pipeline's experiment code, side by side.
 
-    python tools/benchmark_gan.py                  # the course's 50,000 steps (each variant, twice)
-    python tools/benchmark_gan.py --steps 2000     # a shorter measure (ratios, not totals, are what to compare)
-    python tools/benchmark_gan.py --threads 2 --repeats 3
+    python -m benchmarks.gan                  # the course's 50,000 steps (each variant, twice)
+    python -m benchmarks.gan --steps 2000     # a shorter measure (ratios, not totals, are what to compare)
+    python -m benchmarks.gan --threads 2 --repeats 3
 
 Both train the linear GAN (D 784-256-256-1, G 64-256-256-784) from the same initial weights on the same 20,000
 digits scaled to -1..1, batches of 100 random indices with replacement (the same draws: one generator for the
@@ -16,7 +16,7 @@ indices, torch's global generator for the latent vectors, in the course's order)
   run, that every recorded loss is bit for bit the course loop's;
 - ours + levers: `fast_kernels` (fused Adam), the opt-in joint D pass (real and fake as one batch of 200),
   both, torch.compile of D and G, bf16 autocast. These change the numbers in the last bits (bf16: more).
-Rounds are interleaved and the fastest run of each variant counts (tools/benchmark_cnn.py's compare). It also
+Rounds are interleaved and the fastest run of each variant counts (benchmarks/cnn.py's compare). It also
 times a floor: the matrix products the recipe needs (forward, the weight gradients, the input gradients D's
 and G's steps need), nothing else. course style / floor is the most any fp32 loop on this many threads could
 gain. Not a test: timings depend on the machine.
@@ -35,10 +35,10 @@ import torch
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
-from benchmark_cnn import best_of, compare, timed  # noqa: E402
+from benchmarks.cnn import best_of, compare, timed  # noqa: E402
+from benchmarks.course import gan_loop  # noqa: E402
 from dudl import runtime  # noqa: E402
 from dudl.data import mnist  # noqa: E402
 from dudl.experiments import gans as G  # noqa: E402
@@ -61,36 +61,11 @@ def build() -> Pair:
 
 
 def course_loop(pair: Pair, x: torch.Tensor, steps: int, seed: int, out: dict | None = None) -> float:
-    """The notebook's loop (indices from a seeded generator instead of the global one: the same draws as ours)."""
-    gnet, dnet = pair.generator, pair.discriminator
-    indices = torch.Generator().manual_seed(seed)
-    lossfun = nn.BCELoss()
-    d_optimizer = torch.optim.Adam(dnet.parameters(), lr=P["lr"])
-    g_optimizer = torch.optim.Adam(gnet.parameters(), lr=P["lr"])
-    losses, decisions = np.zeros((steps, 2)), np.zeros((steps, 2))
-    batch = P["batch_size"]
-    for i in range(steps):
-        real_images = x[torch.randint(x.shape[0], (batch,), generator=indices)]
-        fake_images = gnet(torch.randn(batch, 64))
-        real_labels, fake_labels = torch.ones(batch, 1), torch.zeros(batch, 1)
-        pred_real = dnet(real_images)
-        d_loss = lossfun(pred_real, real_labels) + lossfun(dnet(fake_images), fake_labels)
-        losses[i, 0] = d_loss.item()
-        decisions[i, 0] = torch.mean((pred_real > .5).float()).detach()
-        d_optimizer.zero_grad()
-        d_loss.backward()
-        d_optimizer.step()
-        pred_fake = dnet(gnet(torch.randn(batch, 64)))
-        g_loss = lossfun(pred_fake, real_labels)
-        losses[i, 1] = g_loss.item()
-        decisions[i, 1] = torch.mean((pred_fake > .5).float()).detach()
-        g_optimizer.zero_grad()
-        g_loss.backward()
-        g_optimizer.step()
+    """The notebook's loop (benchmarks.course.gan_loop) on the pair's nets."""
+    records = gan_loop(pair.generator, pair.discriminator, x, steps, seed, lr=P["lr"], batch=P["batch_size"])
     if out is not None:
-        out.update(d_loss=losses[:, 0], g_loss=losses[:, 1], real_judged_real=decisions[:, 0],
-                   fake_judged_real=decisions[:, 1])
-    return float(losses[-max(1, steps // 10):, 0].mean())
+        out.update(records)
+    return float(records["d_loss"][-max(1, steps // 10):].mean())
 
 
 def context(seed: int) -> SimpleNamespace:
