@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,8 @@ print(json.dumps(sorted(m for m in sys.modules if m == "dudl" or m.startswith("d
                                         "overfitting/manual", "regularization/l2_regu"])
 def test_what_a_run_really_loads_is_among_its_deps(experiment, project):
     """Run the experiment in a fresh interpreter and list every dudl module it loaded: all must be deps, except
-    the catalog's other sections (loaded to list them) and codedeps itself (by design, see dudl.codedeps)."""
+    the catalog's other sections (loaded to list them), and codedeps and its cache (params keys its cached schema
+with them), by design: see dudl.codedeps."""
     exp = catalog.get(experiment)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DUDL_PROGRESS": "0"}
     done = subprocess.run([sys.executable, "-c", RUN_AND_LIST, str(project), experiment], capture_output=True,
@@ -66,7 +68,7 @@ def test_what_a_run_really_loads_is_among_its_deps(experiment, project):
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
     allowed = set(codedeps.run_modules(exp.section))
     unexplained = {m for m in loaded - allowed
-                   if not (m.startswith("dudl.catalog.") or m == "dudl.codedeps")}
+                   if not (m.startswith("dudl.catalog.") or m in {"dudl.codedeps", "dudl.stampcache"})}
     assert not unexplained, f"{experiment} loaded {sorted(unexplained)}, which are not among its deps"
 
 
@@ -118,3 +120,47 @@ def test_a_modules_cpp_source_is_a_dependency_of_every_run_that_trains_through_i
         assert ("src/dudl/backprop_native.cpp" in deps) == uses, section
     assert "src/dudl/backprop_native.cpp" in names(codedeps.run_code("ffn"))
     assert "src/dudl/backprop_native.cpp" not in names(codedeps.run_code("gradient_descent"))
+
+
+def test_the_import_cache_follows_edits_and_new_modules(tmp_path, monkeypatch):
+    """What a file imports is cached by its size and mtime: an edit is seen at once, and so is a module that
+    starts to exist after the cache entry was written."""
+    pkg = tmp_path / "dudl"
+    (pkg / "sub").mkdir(parents=True)
+    for name in ("__init__.py", "sub/__init__.py", "a.py"):
+        (pkg / name).write_text("")
+    (pkg / "b.py").write_text("from dudl import a\nfrom dudl.sub import later\n")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(codedeps, "SRC", pkg)
+    monkeypatch.setattr(codedeps, "_IMPORTS", codedeps.StampCache("imports-test"))
+    codedeps.imports_of.cache_clear()
+    try:
+        assert codedeps.closure(("dudl.b",)) == ["dudl", "dudl.a", "dudl.b", "dudl.sub"]
+        assert codedeps._IMPORTS.path.exists()  # written at the end of closure()
+        (pkg / "sub" / "later.py").write_text("")
+        codedeps.imports_of.cache_clear()
+        codedeps._IMPORTS = codedeps.StampCache("imports-test")  # a new process: the entries come from disk
+        assert "dudl.sub.later" in codedeps.closure(("dudl.b",))
+        (pkg / "b.py").write_text("from dudl import a\n# edited: imports nothing else\n")
+        codedeps.imports_of.cache_clear()
+        assert codedeps.closure(("dudl.b",)) == ["dudl", "dudl.a", "dudl.b"]
+    finally:
+        codedeps.imports_of.cache_clear()
+
+
+def test_digests_change_with_their_files_and_carry_the_newest_mtime(tmp_path, monkeypatch):
+    """A section's digest lists the sha256 of each of its files; it is rewritten only when a hash changes, and
+    dated like its newest file, so Snakemake's mtime rule reruns exactly what editing a file did."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "src" / "dudl", src / "dudl")
+    [run] = [p for p in codedeps.write_digests(tmp_path, ["ann"]) if p.name == "ann.run.txt"]
+    listed = [line.split("  ")[1] for line in run.read_text().splitlines()]
+    assert listed == [str(p) for p in codedeps.run_code("ann")]
+    newest = max((tmp_path / f).stat().st_mtime_ns for f in listed)
+    assert run.stat().st_mtime_ns == newest
+    before = run.read_text()
+    stacked = src / "dudl" / "models" / "stacked.py"
+    stacked.write_text(stacked.read_text() + "\n# an edit\n")
+    codedeps.write_digests(tmp_path, ["ann", "math"])
+    assert run.read_text() != before and run.stat().st_mtime_ns == stacked.stat().st_mtime_ns
+    assert "src/dudl/models/stacked.py" not in (tmp_path / codedeps.digest_path("math", "run")).read_text()

@@ -78,15 +78,28 @@ def test_dvc_status_of_the_whole_pipeline_lists_just_what_was_not_reproduced(dvc
 
 @pytest.mark.parametrize("module, imports", CODE_CHANGES, ids=[m for m, _ in CODE_CHANGES])
 def test_a_code_change_reruns_exactly_the_stages_that_import_it_in_dvc(dvc_project, module, imports):
-    with code_edited(dvc_project, module):
-        status = dvc_status(dvc_project)
+    # A stage depends on its section's code digest (.dudl/code/<section>.run.txt), which the `code` stage builds
+    # from the source files: an edit shows as a change to `code`, then, once `code` has run, as a change to the
+    # digests of exactly the sections whose runs import the edited module.
+    try:
+        with code_edited(dvc_project, module):
+            before = dvc_status(dvc_project)
+            dvc(dvc_project, "repro", "--single-item", "code")
+            status = dvc_status(dvc_project)
+    finally:
+        dvc(dvc_project, "repro", "--single-item", "code")  # the digests as they were, and dvc.lock with them
+    assert {stage for stage, entries in before.items() for entry in entries
+            if isinstance(entry, dict) and module in entry.get("changed deps", {})} == {"code"}
     changed = {stage for stage, entries in status.items() for entry in entries
-               if isinstance(entry, dict) and module in entry.get("changed deps", {})}
+               if isinstance(entry, dict) and any(d.startswith(".dudl/code/") for d in entry.get("changed deps", {}))}
     assert changed & DVC_STAGES == {catalog.get(i).stage_name for i in DVC_EXPERIMENTS if imports(catalog.get(i))}
-    # The stages not reproduced here carry the same dependency in dvc.yaml.
+    # The stages not reproduced here carry the same dependency: their digest lists the module.
     stages = yaml.safe_load((dvc_project / "dvc.yaml").read_text())["stages"]
-    assert {e.id for e in catalog.EXPERIMENTS if module in stages[e.stage_name]["deps"]} == {
+    lists = {path: (dvc_project / path).read_text() for out in stages["code"]["outs"] for path in out}
+    assert {e.id for e in catalog.EXPERIMENTS
+            for digest in stages[e.stage_name]["deps"] if digest in lists and f"  {module}\n" in lists[digest]} == {
         e.id for e in catalog.EXPERIMENTS if imports(e)}
+    assert "code" not in dvc_status(dvc_project), "the edit was not undone"
 
 
 def test_dvc_refuses_a_bad_params_file(dvc_project):

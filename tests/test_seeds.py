@@ -134,14 +134,15 @@ def test_compare_reads_dvc_exp_show_in_both_column_forms():
 
 
 def _planned_seed_jobs(root: Path, *args: str) -> dict[str, set[int]]:
-    """{experiment rule: seeds} of the __seed jobs a dry run plans."""
+    """{experiment slug: seeds} of the seed_run__* jobs a dry run plans."""
     env = {**os.environ, "DUDL_MIRROR": str(ROOT.parent / "shared" / "datasets"),
            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     out = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "-n",
                           "--cores", "1", *args], cwd=root, env=env, capture_output=True, text=True, check=True).stdout
     found: dict[str, set[int]] = {}
-    for rule, seed in re.findall(r"^rule (\S+)__seed:\n(?:.*\n)*?\s+wildcards: seed=(\d+)", out, re.M):
-        found.setdefault(rule, set()).add(int(seed))
+    for wildcards in re.findall(r"^rule seed_run__\S+:\n(?:.*\n)*?\s+wildcards: (.*)", out, re.M):
+        values = dict(w.split("=", 1) for w in wildcards.split(", "))
+        found.setdefault(catalog.get(values["exp"]).slug, set()).add(int(values["seed"]))
     return found
 
 

@@ -202,6 +202,15 @@ def cmd_dvc_yaml(args) -> int:
     return 0
 
 
+def cmd_code_digests(args) -> int:
+    from dudl import catalog, codedeps
+
+    sections = sorted({e.section for e in catalog.EXPERIMENTS})
+    for path in codedeps.write_digests(Path(args.root), sections):
+        print(path, file=sys.stderr)
+    return 0
+
+
 def cmd_schema(args) -> int:
     text = P.schema_text()
     target = Path(args.root) / P.SCHEMA_PATH
@@ -298,6 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--write", action="store_true", help=f"write {P.SCHEMA_PATH}")
     group.add_argument("--check", action="store_true", help=f"fail when {P.SCHEMA_PATH} is out of date")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("code-digests", help=".dudl/code/<section>.{run,figures}.txt: the sha256 of each source "
+                       "file a section's runs or figures depend on (what their jobs and stages depend on)")
+    p.set_defaults(func=cmd_code_digests)
 
     p = sub.add_parser("dvc-yaml", help="generate dvc.yaml from the catalog")
     group = p.add_mutually_exclusive_group()

@@ -16,7 +16,10 @@ The figures of an experiment depend likewise on dudl.figures, dudl.plots.<sectio
 A module's C++ source beside it (dudl/backprop_native.cpp, compiled and loaded by dudl/backprop_native.py) counts
 with the module.
 
-Torch-free and cheap (ast, no imports): the Snakefile calls it at parse time.
+Torch-free and cheap (ast, no imports): the Snakefile calls it at parse time. Parsing the hundred-odd source files
+is most of its cost (about 0.6 s), so what each file imports is kept in dudl.stampcache, keyed by the file's size
+and modification time; the existence checks on those names are redone every time, so a module added or removed
+is seen at once.
 """
 
 from __future__ import annotations
@@ -25,14 +28,17 @@ import ast
 import functools
 from pathlib import Path
 
+from dudl.stampcache import StampCache
+
 PACKAGE = "dudl"
 SRC = Path(__file__).resolve().parent  # src/dudl
 RUN_ENTRY = ("dudl.runner",)
 FIGURE_ENTRY = ("dudl.figures",)
 # (importer, prefix of imported modules left out): the catalog's loader of every section (see above), and the
-# runner's and the catalog's uses of this module (fingerprints of resume checkpoints, dependency lists), which
-# never touch a number.
-NOT_FOLLOWED = {("dudl.catalog", "dudl.catalog."), ("dudl.runner", "dudl.codedeps"), ("dudl.catalog", "dudl.codedeps")}
+# uses of this module and its cache by the runner, the catalog and params (fingerprints of resume checkpoints,
+# dependency lists, the cached params schema), none of which touches a number.
+NOT_FOLLOWED = {("dudl.catalog", "dudl.catalog."), ("dudl.runner", "dudl.codedeps"), ("dudl.catalog", "dudl.codedeps"),
+                ("dudl.params", "dudl.codedeps"), ("dudl.params", "dudl.stampcache")}
 
 
 def module_path(module: str) -> Path | None:
@@ -52,18 +58,17 @@ def _parents(module: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-@functools.lru_cache(maxsize=None)
-def imports_of(module: str) -> frozenset[str]:
-    """The dudl modules one module imports, anywhere in its file (with the packages Python runs on the way)."""
-    path = module_path(module)
-    if path is None:
-        return frozenset()
+_IMPORTS = StampCache("imports")
+
+
+def _parsed_names(module: str, path: Path) -> list[str]:
+    """Every module name an import statement of the file names (relative imports resolved), before any check."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     is_package = path.name == "__init__.py"
-    found: set[str] = set()
+    names: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:  # relative: from . import x / from .a import b
@@ -72,13 +77,25 @@ def imports_of(module: str) -> frozenset[str]:
                 anchor = anchor[:len(anchor) - (node.level - 1)]
                 base = ".".join([*anchor, base] if base else anchor)
             # `from dudl.models import mlp` imports the package and, when mlp is a module, that module too
-            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        for name in names:
-            if name.split(".")[0] == PACKAGE and module_path(name) is not None:
-                found.add(name)
-                found.update(p for p in _parents(name) if module_path(p) is not None)
+            names += [base] + [f"{base}.{alias.name}" for alias in node.names]
+    return names
+
+
+def _imported_names(module: str, path: Path) -> list[str]:
+    return _IMPORTS.get(f"{module}:{path}", [path], lambda: _parsed_names(module, path))
+
+
+@functools.lru_cache(maxsize=None)
+def imports_of(module: str) -> frozenset[str]:
+    """The dudl modules one module imports, anywhere in its file (with the packages Python runs on the way)."""
+    path = module_path(module)
+    if path is None:
+        return frozenset()
+    found: set[str] = set()
+    for name in _imported_names(module, path):
+        if name.split(".")[0] == PACKAGE and module_path(name) is not None:
+            found.add(name)
+            found.update(p for p in _parents(name) if module_path(p) is not None)
     kept = {m for m in found
             if m != module and not any(module == importer and m.startswith(prefix) for importer, prefix in NOT_FOLLOWED)}
     return frozenset(kept)
@@ -94,6 +111,7 @@ def closure(modules: tuple[str, ...]) -> list[str]:
             continue
         seen.add(module)
         todo.extend(imports_of(module))
+    _IMPORTS.save()
     return sorted(seen)
 
 
@@ -109,17 +127,92 @@ def files(modules: list[str], root: Path = Path("src")) -> list[Path]:
     return paths
 
 
+@functools.lru_cache(maxsize=None)
+def _closure_of(modules: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(closure(modules))
+
+
 def run_modules(section: str) -> list[str]:
-    return closure((*RUN_ENTRY, f"dudl.experiments.{section}", f"dudl.catalog.{section}"))
+    return list(_closure_of((*RUN_ENTRY, f"dudl.experiments.{section}", f"dudl.catalog.{section}")))
 
 
 def figure_modules(section: str) -> list[str]:
-    return closure((*FIGURE_ENTRY, f"dudl.plots.{section}", f"dudl.catalog.{section}"))
+    return list(_closure_of((*FIGURE_ENTRY, f"dudl.plots.{section}", f"dudl.catalog.{section}")))
 
 
 def run_code(section: str) -> list[Path]:
-    return files(run_modules(section))
+    return list(_files_of(tuple(run_modules(section))))
 
 
 def figure_code(section: str) -> list[Path]:
-    return files(figure_modules(section))
+    return list(_files_of(tuple(figure_modules(section))))
+
+
+@functools.lru_cache(maxsize=None)
+def _files_of(modules: tuple[str, ...]) -> tuple[Path, ...]:
+    return tuple(files(list(modules)))
+
+
+# Code digests: a run or figures job depends on one small file per section and kind instead of its ~70 source
+# files, which makes every `snakemake` and `dvc status` call cheaper (thousands of inputs fewer to look up and
+# stat). A digest lists the sha256 of each file of the closure, so it changes exactly when one of them does, and
+# `git diff --no-index` of two digests, or the file itself, names the files. Snakemake writes them when it reads
+# the Snakefile and gives each the newest modification time of its files, so that its mtime rule reruns exactly
+# what editing a file reran before; DVC builds them in its `code` stage and compares their contents.
+DIGESTS = Path(".dudl") / "code"
+KINDS = ("run", "figures")
+
+
+def digest_path(section: str, kind: str) -> Path:
+    return DIGESTS / f"{section}.{kind}.txt"
+
+
+def digest_files(section: str, kind: str) -> list[Path]:
+    return run_code(section) if kind == "run" else figure_code(section)
+
+
+def _sha256(path: Path, memo: dict[Path, str]) -> str:
+    import hashlib
+
+    if path not in memo:
+        memo[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return memo[path]
+
+
+def digest_text(root: Path, section: str, kind: str, memo: dict[Path, str] | None = None) -> str:
+    """`memo` keeps each file's hash across the sections of one call: most files are in every section's list."""
+    memo = {} if memo is None else memo
+    lines = [f"{_sha256(root / f, memo)}  {f}" for f in digest_files(section, kind)]
+    return "\n".join(lines) + "\n"
+
+
+def write_digests(root: Path, sections) -> list[Path]:
+    """Every section's digests under root/.dudl/code/, rewritten only where their text changed, each dated like
+    the newest of its files. Safe with several writers at once: same text, written whole, renamed into place."""
+    import os
+
+    from dudl.atomic import atomic_write
+
+    written, memo = [], {}
+    for section in sections:
+        for kind in KINDS:
+            target = root / digest_path(section, kind)
+            text = digest_text(root, section, kind, memo)
+            try:
+                same = target.read_text(encoding="utf-8") == text
+            except OSError:
+                same = False
+            if not same:
+                atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            newest = max((root / f).stat().st_mtime_ns for f in digest_files(section, kind))
+            if target.stat().st_mtime_ns != newest:
+                os.utime(target, ns=(newest, newest))
+            written.append(target)
+    return written
+
+
+def all_code_files() -> list[Path]:
+    """Every file some digest covers: the deps of DVC's `code` stage."""
+    from dudl import catalog
+
+    return sorted({f for section in catalog.SECTIONS for kind in KINDS for f in digest_files(section, kind)})

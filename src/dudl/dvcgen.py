@@ -1,6 +1,7 @@
 """dvc.yaml, generated from the catalog (`dudl dvc-yaml --write`); a test fails when the committed file drifts.
 
-Stages: fetch-<dataset>, prepare-<dataset>, <section>-<experiment> (run), <section>-<experiment>-figures, index, report.
+Stages: code (the code digests), fetch-<dataset>, prepare-<dataset>, <section>-<experiment> (run),
+<section>-<experiment>-figures, index, report.
 Each stage lists exactly the files it reads, the params.yaml keys it reads, and what it writes. DVC runs a
 split sweep in one stage (all points in one process); Snakemake runs one job per point. Both write the same
 final files.
@@ -12,7 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import yaml
 
-from dudl import catalog
+from dudl import catalog, codedeps
 from dudl.data import prepare, registry
 from dudl.params import experiment_keys
 
@@ -60,9 +61,27 @@ def dataset_stages(params: Mapping[str, Any]) -> dict[str, dict]:
 
 
 def experiment_inputs(exp: catalog.Experiment, datasets: Sequence[str] | None = None) -> list[str]:
-    """Its data files (of `datasets`: default the catalog's) and its code."""
+    """Its data files (of `datasets`: default the catalog's) and its code, as its section's run digest (the
+    exact files of exp.run_code(): dudl.codedeps)."""
     data = [p for key in (exp.datasets if datasets is None else datasets) for p in registry.get(key).inputs()]
-    return _s(data) + _s(exp.run_code())
+    return _s(data) + [str(codedeps.digest_path(exp.section, "run"))]
+
+
+def figure_inputs(exp: catalog.Experiment) -> list[str]:
+    """Its run's outputs and its figure code, as its section's figures digest (exp.figure_code())."""
+    return _s(exp.run_outputs()) + [str(codedeps.digest_path(exp.section, "figures"))]
+
+
+def code_stage() -> dict:
+    """Every section's code digests, from the source files they cover: a run or figures stage then depends on
+    one digest, which changes exactly when one of its files does (dudl.codedeps)."""
+    sections = [s for s in catalog.SECTIONS if any(e.section == s for e in catalog.EXPERIMENTS)]
+    return {
+        "cmd": "dudl code-digests",
+        # and the analysis itself: a change to what counts as a dependency rewrites digests too
+        "deps": _s(sorted({*codedeps.all_code_files(), codedeps.files(["dudl.codedeps"])[0]})),
+        "outs": [{str(codedeps.digest_path(s, k)): {"cache": False}} for s in sections for k in codedeps.KINDS],
+    }
 
 
 def experiment_stages(exp: catalog.Experiment, params: Mapping[str, Any] | None = None) -> dict[str, dict]:
@@ -78,7 +97,7 @@ def experiment_stages(exp: catalog.Experiment, params: Mapping[str, Any] | None 
     run["metrics"] = _s(metrics)
     figures = {
         "cmd": f"dudl figures {exp.id}",
-        "deps": _s(run_outs) + _s(exp.figure_code()),
+        "deps": figure_inputs(exp),
         "params": [f"{exp.section}.{exp.name}"],
         "outs": _s(exp.figure_outputs()),
     }
@@ -106,7 +125,7 @@ def report_stage() -> dict:
 
 
 def document(params: Mapping[str, Any]) -> dict:
-    stages = dataset_stages(params)
+    stages = {"code": code_stage(), **dataset_stages(params)}
     for exp in catalog.EXPERIMENTS:
         stages.update(experiment_stages(exp, params))
     stages["index"] = index_stage()

@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from dudl import catalog, runs, scorecard
 from dudl.data import fetch, registry
+
+if TYPE_CHECKING:  # pandas is imported where used: the Snakefile loads this module, and no rule needs it
+    import pandas as pd
 
 
 def skipped_experiments(params: Mapping[str, Any], root: Path = Path(".")) -> dict[str, str]:
@@ -47,6 +48,8 @@ def unavailable(params: Mapping[str, Any], root: Path = Path(".")) -> Callable[[
 
 
 def index_frame(root: Path, skipped: Mapping[str, str]) -> pd.DataFrame:
+    import pandas as pd
+
     rows = []
     for notebook, exp in catalog.notebooks():
         outputs = exp.run_outputs() + exp.figure_outputs()
@@ -90,6 +93,8 @@ def write(params: Mapping[str, Any], root: Path = Path("."), skipped: Mapping[st
 
 def compare(root: Path, results_dirs: list[Path], section: str | None = None) -> pd.DataFrame:
     """Numeric headline metrics of every experiment, one column per results folder."""
+    import pandas as pd
+
     table: dict[tuple[str, str], dict[str, Any]] = {}
     for folder in results_dirs:
         for exp in catalog.EXPERIMENTS:

@@ -46,6 +46,19 @@ def schema_for(root: Path | None = None) -> dict:
 
 @functools.lru_cache(maxsize=1)
 def _generated_schema() -> dict:
+    """Generating it from the pydantic declarations takes about half a second, on every `snakemake` call: it is
+    kept in dudl.stampcache, keyed by every source file the declarations come from."""
+    from dudl import catalog, codedeps
+    from dudl.stampcache import StampCache
+
+    declared = codedeps.closure(("dudl.paramspec", "dudl.catalog", *(f"dudl.catalog.{s}" for s in catalog.SECTIONS)))
+    cache = StampCache("params-schema")
+    schema = cache.get("schema", codedeps.files(declared, codedeps.SRC.parent), _schema_from_declarations)
+    cache.save()
+    return schema
+
+
+def _schema_from_declarations() -> dict:
     from dudl import catalog, paramspec
 
     sections: dict[str, dict] = {}

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator, Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from dudl import catalog, seeds
 from dudl.runner import wall_seconds as runner_wall_seconds
+
+if TYPE_CHECKING:  # pandas is imported where used: the Snakefile loads this module, and no rule needs it
+    import pandas as pd
 
 ID_COLUMNS = ["section", "experiment", "run", "seed", "scale", "device", "wall_s"]
 
@@ -52,6 +53,8 @@ def _cell(value: Any) -> Any:
 
 def runs_frame(root: Path = Path("."), params: Mapping[str, Any] | None = None, found=None) -> pd.DataFrame:
     """The table; `found`: read_runs' pairs when the caller has read them already."""
+    import pandas as pd
+
     rows = []
     for exp, doc in (read_runs(root) if found is None else found):
         meta = doc["meta"]

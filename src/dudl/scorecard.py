@@ -16,13 +16,17 @@ An experiment whose runs report `dead_unit` (1: its one ReLU unit died, every ou
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from dudl import catalog
 from dudl.runs import flat, read_runs
+
+if TYPE_CHECKING:  # pandas is imported where used: the Snakefile loads this module, and no rule needs it
+    import pandas as pd
 
 COLUMNS = ["experiment", "metric", "verdict", "seeds", "median", "p5", "p95", "low", "high", "inside",
            "gap_sd", "value", "note", "source"]
@@ -68,6 +72,8 @@ def judge(values: list[float], low: float, high: float) -> dict:
 
 def scorecard_frame(root: Path = Path("."), found=None) -> pd.DataFrame:
     """The scorecard; `found`: read_runs' pairs when the caller has read them already."""
+    import pandas as pd
+
     values, small, dead = _values(read_runs(root) if found is None else found)
     rows = []
     for exp in catalog.EXPERIMENTS:

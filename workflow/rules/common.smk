@@ -1,8 +1,9 @@
 # Shared values for the rules, computed once at parse time from the catalog and the (validated) config.
 import json
 import sys
+from pathlib import Path
 
-from dudl import catalog, dvcgen, index, resources, seeds
+from dudl import catalog, codedeps, dvcgen, index, resources, seeds
 from dudl import params as P
 from dudl.data import fetch as F
 from dudl.data import prepare as PREP
@@ -20,6 +21,9 @@ CAN_HAVE = lambda key: _REASON(key) is None
 RUNNABLE = [e for e in catalog.EXPERIMENTS if e.id not in SKIPPED]
 for _id, _why in SKIPPED.items():
     print(f"dudl: skipping {_id}: {_why}", file=sys.stderr)
+
+# Each job's code is its section's digest (dudl.codedeps), written here, before the rules that read it.
+codedeps.write_digests(Path("."), sorted({e.section for e in RUNNABLE}))
 
 PIPELINE_DATASETS = [
     ds

@@ -1,12 +1,19 @@
 # One run rule and one figures rule per experiment of the catalog; a sweep split into points gets one job per
 # point plus a gather job (where its points are long enough to be worth a job each: resources.split_points).
-# Each rule gets only its own params slice, so editing one experiment's params
-# reruns that experiment alone. A run over another seed than `seed` (params `seeds`, the `repro` target) is one
-# job of the __seed rule, writing results/seeds/<seed>/ (dudl/seeds.py); it is never split into points.
+# Each rule gets only its own params slice, so editing one experiment's params reruns that experiment alone.
+# A run over another seed than `seed` (params `seeds`, the `repro` target) is a job of the seed rules at the end
+# of this file, writing results/seeds/<seed>/ (dudl/seeds.py); it is never split into points.
+# Per experiment, once: its code and data inputs, its params slice, its resources (the seed rules below too).
+JOB = {}
 for exp in RUNNABLE:
-    sliced = json.dumps(P.experiment_slice(config, exp.section, exp.name), sort_keys=True)
-    inputs = dvcgen.experiment_inputs(exp, exp.datasets_for(config, CAN_HAVE))
-    res = experiment_resources(exp)
+    JOB[exp.id] = dict(
+        inputs=dvcgen.experiment_inputs(exp, exp.datasets_for(config, CAN_HAVE)),
+        sliced=json.dumps(P.experiment_slice(config, exp.section, exp.name), sort_keys=True),
+        **experiment_resources(exp),
+    )
+
+for exp in RUNNABLE:
+    inputs, sliced, res = JOB[exp.id]["inputs"], JOB[exp.id]["sliced"], JOB[exp.id]
     # gpu only where declared: `--resources gpu=1` then lets one such job at a time hold the GPU, and the SLURM
     # executor turns it into `--gpus=1`.
     extra = {"gpu": res["gpu"]} if res["gpu"] else {}
@@ -68,36 +75,9 @@ for exp in RUNNABLE:
 
     rule:
         name:
-            f"{exp.slug}__seed"
-        input:
-            inputs,
-        output:
-            [str(p) for p in seeds.seeded(exp, "{seed}").run_outputs()],
-        wildcard_constraints:
-            seed=r"\d+",
-        params:
-            id=exp.id,
-            sliced=sliced,
-        log:
-            f"logs/seeds/{{seed}}/{exp.section}/{exp.name}.log",
-        benchmark:
-            f"logs/benchmarks/seeds/{{seed}}/{exp.section}/{exp.name}.tsv"
-        threads: res["threads"]
-        conda:
-            CONDA_ENV
-        resources:
-            mem_mb=res["mem_mb"],
-            runtime=res["runtime"],
-            **extra,
-        shell:
-            "dudl run {params.id} --seed {wildcards.seed} --quiet --params-json {params.sliced:q} "
-            "--threads {threads} > {log} 2>&1"
-
-    rule:
-        name:
             f"{exp.slug}__figures"
         input:
-            [str(p) for p in exp.run_outputs()] + [str(p) for p in exp.figure_code()],
+            dvcgen.figure_inputs(exp),
         output:
             report(
                 directory(str(exp.figure_dir)),
@@ -121,3 +101,43 @@ for exp in RUNNABLE:
             CONDA_ENV
         shell:
             "dudl figures {params.id} --params-json {params.sliced:q} > {log} 2>&1"
+
+
+# Runs over other seeds: one rule per shape of outputs (a dozen), not one per experiment, since every extra rule
+# costs each `snakemake` call its parse time. Wildcards: {seed} and {exp} (section/name); what differs between
+# the experiments of a rule (code and data inputs, params slice, resources) is looked up by {exp} in JOB.
+SEED_SHAPES = {}
+for exp in RUNNABLE:
+    names = [p.name for p in exp.run_outputs()]
+    shape = "_".join(Path(n).stem for n in names) + ("_gpu" if JOB[exp.id]["gpu"] else "")
+    SEED_SHAPES.setdefault(shape, (names, []))[1].append(exp)
+
+for shape, (names, exps) in SEED_SHAPES.items():
+
+    rule:
+        name:
+            f"seed_run__{shape}"
+        input:
+            lambda wc: JOB[wc.exp]["inputs"],
+        output:
+            [f"{seeds.SEEDS_DIR}/{{seed}}/{{exp}}/{name}" for name in names],
+        wildcard_constraints:
+            seed=r"\d+",
+            exp="|".join(e.id for e in exps),
+        params:
+            sliced=lambda wc: JOB[wc.exp]["sliced"],
+        log:
+            "logs/seeds/{seed}/{exp}.log",
+        benchmark:
+            "logs/benchmarks/seeds/{seed}/{exp}.tsv"
+        threads: lambda wc: JOB[wc.exp]["threads"]
+        conda:
+            CONDA_ENV
+        resources:
+            mem_mb=lambda wc: JOB[wc.exp]["mem_mb"],
+            runtime=lambda wc: JOB[wc.exp]["runtime"],
+            # gpu only for the shapes of experiments that declare one, as the rules above
+            **({"gpu": lambda wc: JOB[wc.exp]["gpu"]} if shape.endswith("_gpu") else {}),
+        shell:
+            "dudl run {wildcards.exp} --seed {wildcards.seed} --quiet --params-json {params.sliced:q} "
+            "--threads {threads} > {log} 2>&1"

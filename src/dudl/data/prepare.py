@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
-import pandas as pd
 
 from dudl.atomic import atomic_write
 from dudl.data.registry import Dataset
+
+if TYPE_CHECKING:  # pandas is imported where used: the Snakefile loads this module, and no rule needs it
+    import pandas as pd
 
 Writer = Callable[[Path], None]
 
@@ -76,6 +78,8 @@ def prepare_fashion_mnist(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
 
 
 def prepare_wine_quality(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
+    import pandas as pd
+
     frame = pd.read_csv(raw / "winequality-red.csv", sep=";")
     if frame.shape != (1599, 12):
         raise ValueError(f"winequality-red.csv: expected 1599 rows x 12 columns, found {frame.shape}")
@@ -87,6 +91,8 @@ HEART_COLUMNS = ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thal
 
 
 def prepare_heart_disease(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
+    import pandas as pd
+
     frame = pd.read_csv(raw / "processed.cleveland.data", header=None, names=HEART_COLUMNS, na_values="?")
     return {"heart.csv": _csv(frame)}
 
@@ -96,6 +102,8 @@ IRIS_SPECIES = ["setosa", "versicolor", "virginica"]
 
 
 def prepare_iris(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
+    import pandas as pd
+
     # scikit-learn's file: a "150,4,<names>" header line, then 4 features and an integer class per row.
     frame = pd.read_csv(raw / "iris.csv", skiprows=1, header=None, names=[*IRIS_FEATURES, "target"])
     frame["species"] = [IRIS_SPECIES[i] for i in frame.pop("target")]
