@@ -290,30 +290,27 @@ class CourseMnistCnn(nn.Module):
         return self.out(x)
 
 
-class LinearDiscriminator(nn.Module):
-    """GAN_MNIST's discriminatorNet: 784-256-256-1, F.leaky_relu (slope .01), sigmoid."""
+class LinearGanNet(nn.Module):
+    """GAN_MNIST's discriminatorNet (784-256-256-1, sigmoid) and generatorNet (64-256-256-784, tanh): two hidden
+    layers with F.leaky_relu (slope .01) and the output's squashing function."""
 
-    def __init__(self):
+    def __init__(self, sizes, squash):
         super().__init__()
-        self.fc1, self.fc2, self.out = nn.Linear(784, 256), nn.Linear(256, 256), nn.Linear(256, 1)
+        self.fc1, self.fc2, self.out = (nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.squash = squash
 
     def forward(self, x):
         x = F.leaky_relu(self.fc1(x))
         x = F.leaky_relu(self.fc2(x))
-        return torch.sigmoid(self.out(x))
+        return self.squash(self.out(x))
 
 
-class LinearGenerator(nn.Module):
-    """GAN_MNIST's generatorNet: 64-256-256-784, F.leaky_relu, tanh."""
+def linear_discriminator() -> LinearGanNet:
+    return LinearGanNet((784, 256, 256, 1), torch.sigmoid)
 
-    def __init__(self):
-        super().__init__()
-        self.fc1, self.fc2, self.out = nn.Linear(64, 256), nn.Linear(256, 256), nn.Linear(256, 784)
 
-    def forward(self, x):
-        x = F.leaky_relu(self.fc1(x))
-        x = F.leaky_relu(self.fc2(x))
-        return torch.tanh(self.out(x))
+def linear_generator() -> LinearGanNet:
+    return LinearGanNet((64, 256, 256, 784), torch.tanh)
 
 
 class DenoisingAE(nn.Module):

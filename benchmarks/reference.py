@@ -159,7 +159,7 @@ def linear_mnist(p, scale: Scale, seed: int, data_root: Path) -> float:
     keep = subset(labels, scale, seed)
     x = torch.tensor((images[keep] / np.max(images)).astype(np.float32) * 2 - 1)
     steps = scale.count(p["steps"])
-    records = C.gan_loop(C.LinearGenerator(), C.LinearDiscriminator(), x, steps, seed, p["lr"], p["batch_size"])
+    records = C.gan_loop(C.linear_generator(), C.linear_discriminator(), x, steps, seed, p["lr"], p["batch_size"])
     last = max(1, int(round(steps * p["last_share"])))
     return float(records["d_loss"][-last:].mean())
 
