@@ -25,10 +25,15 @@ class ParamsError(ValueError):
     """params.yaml is missing, unreadable or breaks the schema; the message names every bad key path."""
 
 
+# libyaml's parser where PyYAML was built with it: the same constructor and values, ten times faster on our
+# 1,100-line params.yaml, which every job reads.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: Path) -> dict:
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=_LOADER)  # noqa: S506 (a safe loader)
     except FileNotFoundError as exc:
         raise ParamsError(f"{path}: no such file (run from the project root or pass --params)") from exc
     except yaml.YAMLError as exc:
