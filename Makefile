@@ -10,7 +10,7 @@ TEST_WORKERS ?= 2
 # Rules and DVC stages call `dudl`, `snakemake` and `dvc` by name: the venv's bin comes first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run quick repro test lint report dvc-yaml clean
+.PHONY: run quick repro test bench lint report dvc-yaml clean
 
 # The C++ training step (src/dudl/backprop_native.cpp) is compiled here, once, so that pipeline jobs only load it;
 # where it cannot be built, the pipeline trains with the Python step (the same numbers) and this says why.
@@ -35,6 +35,11 @@ repro: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=25
+
+# The pipeline against course-style references, side by side (benchmarks/README.md): results/bench/, and the line
+# `median speedup: X.XX`. Not part of `make test`: timings are read as ratios, on demand.
+bench: $(BIN)/.installed
+	$(BIN)/python -m benchmarks
 
 lint: $(BIN)/.installed
 	$(BIN)/snakemake --lint
