@@ -67,7 +67,8 @@ def learning_rates(p, scale: Scale, seed: int, data_root: Path) -> float:
 
     epochs, lrs = scale.epochs(p["epochs"]), grid(p["lrs"], scale)
     C.full_batch_loop(create(), data, labels, epochs, p["single_lr"])
-    acc_by_lr = [C.full_batch_loop(create(), data, labels, epochs, lr) for lr in lrs]  # noqa: F841 (the sweep)
+    for lr in lrs:  # the sweep (its accuracies feed the notebook's figure only)
+        C.full_batch_loop(create(), data, labels, epochs, lr)
     meta_epochs = scale.epochs(p["meta_epochs"])
     acc_meta = [[C.full_batch_loop(create(), data, labels, meta_epochs, lr) for lr in lrs]
                 for _ in range(scale.reps(p["meta_repetitions"]))]
