@@ -380,7 +380,7 @@ def _epoch_batches(batches: Iterable | None, steps_per_epoch: int | None) -> Ite
 
 
 def use_fast_kernels(modules: Mapping[str, nn.Module], optimizers: Mapping[str, torch.optim.Optimizer]) -> None:
-    """The `fast_kernels` lever (tools/benchmark_cnn.py measures it): nets with 2-D convolutions keep their
+    """The `fast_kernels` lever (benchmarks/cnn.py measures it): nets with 2-D convolutions keep their
     weights channels_last, so their convolutions run in that layout (CNN4MNIST about 1.4x a step on a CPU), and
     optimizers that torch can fuse (Adam, AdamW, SGD, ...) update all parameters in one kernel (the denoising
     autoencoder about 1.6x, its Adam step being most of its time). The same math summed in another order: the

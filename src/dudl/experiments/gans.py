@@ -114,13 +114,13 @@ def snapshot_step(step: GANStep, snapshots: Snapshots):
 
 def adam(parameters, p: P) -> torch.optim.Adam:
     """The course's Adam. foreach=True: the multi-tensor implementation, bit for bit the default single-tensor
-    loop on a CPU, in a fraction of its time (tools/benchmark_gan.py)."""
+    loop on a CPU, in a fraction of its time (benchmarks/gan.py)."""
     return torch.optim.Adam(parameters, lr=p["lr"], betas=tuple(p["betas"]), foreach=True)
 
 
 def train_gan(p: P, ctx, net: str, batches, epochs: int, channels: int = 1,
               nets: tuple[torch.nn.Module, torch.nn.Module] | None = None) -> dict[str, Any]:
-    """Seed, build G and D (or take `nets`, as tools/benchmark_gan.py does), and train them on `batches` for
+    """Seed, build G and D (or take `nets`, as benchmarks/gan.py does), and train them on `batches` for
     `epochs` passes (each pass one epoch of the history); returns the nets, the history, every step's records
     and the snapshots."""
     ctx.torch_seed("model")
