@@ -148,19 +148,26 @@ def test_the_import_cache_follows_edits_and_new_modules(tmp_path, monkeypatch):
         codedeps.imports_of.cache_clear()
 
 
-def test_digests_change_with_their_files_and_carry_the_newest_mtime(tmp_path, monkeypatch):
-    """A section's digest lists the sha256 of each of its files; it is rewritten only when a hash changes, and
-    dated like its newest file, so Snakemake's mtime rule reruns exactly what editing a file did."""
+def test_digests_change_with_their_files_and_are_dated_by_their_text(tmp_path):
+    """A section's digest lists the sha256 of each of its files. An edit rewrites it, dated like the edited file
+    (Snakemake then reruns what the edit reaches); undoing the edit gives back the text and the date it had, so
+    nothing reruns; touching a file without changing it changes nothing."""
     src = tmp_path / "src"
     shutil.copytree(ROOT / "src" / "dudl", src / "dudl")
     [run] = [p for p in codedeps.write_digests(tmp_path, ["ann"]) if p.name == "ann.run.txt"]
     listed = [line.split("  ")[1] for line in run.read_text().splitlines()]
     assert listed == [str(p) for p in codedeps.run_code("ann")]
-    newest = max((tmp_path / f).stat().st_mtime_ns for f in listed)
-    assert run.stat().st_mtime_ns == newest
-    before = run.read_text()
+    assert run.stat().st_mtime_ns == max((tmp_path / f).stat().st_mtime_ns for f in listed)
+    before, dated = run.read_text(), run.stat().st_mtime_ns
     stacked = src / "dudl" / "models" / "stacked.py"
-    stacked.write_text(stacked.read_text() + "\n# an edit\n")
+    original = stacked.read_text()
+    os.utime(stacked, ns=(dated + 10**9, dated + 10**9))  # touched, not changed
+    codedeps.write_digests(tmp_path, ["ann"])
+    assert (run.read_text(), run.stat().st_mtime_ns) == (before, dated)
+    stacked.write_text(original + "\n# an edit\n")
     codedeps.write_digests(tmp_path, ["ann", "math"])
-    assert run.read_text() != before and run.stat().st_mtime_ns == stacked.stat().st_mtime_ns
+    assert run.read_text() != before and run.stat().st_mtime_ns == stacked.stat().st_mtime_ns > dated
     assert "src/dudl/models/stacked.py" not in (tmp_path / codedeps.digest_path("math", "run")).read_text()
+    stacked.write_text(original)  # the edit undone: a newer mtime, the old text
+    codedeps.write_digests(tmp_path, ["ann"])
+    assert (run.read_text(), run.stat().st_mtime_ns) == (before, dated)

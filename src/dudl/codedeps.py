@@ -156,11 +156,16 @@ def _files_of(modules: tuple[str, ...]) -> tuple[Path, ...]:
 # Code digests: a run or figures job depends on one small file per section and kind instead of its ~70 source
 # files, which makes every `snakemake` and `dvc status` call cheaper (thousands of inputs fewer to look up and
 # stat). A digest lists the sha256 of each file of the closure, so it changes exactly when one of them does, and
-# `git diff --no-index` of two digests, or the file itself, names the files. Snakemake writes them when it reads
-# the Snakefile and gives each the newest modification time of its files, so that its mtime rule reruns exactly
-# what editing a file reran before; DVC builds them in its `code` stage and compares their contents.
+# `git diff --no-index` of two digests, or the file itself, names the files. DVC builds them in its `code` stage
+# and compares their contents. Snakemake, which compares modification times, gets them written as it reads the
+# Snakefile, each rewritten only when its text changes and dated by its content: the first time a text is seen,
+# like the newest of its files (so an edit reruns what it reran when jobs listed the files themselves); a text
+# seen before, with the date it had then (DATES). So undoing an edit, switching git branches and back, or a
+# checkout that only touches files reruns nothing, and a real change reruns exactly the sections it reaches.
 DIGESTS = Path(".dudl") / "code"
+DATES = DIGESTS / "dates.json"  # {sha256 of a digest's text: the mtime it was given}
 KINDS = ("run", "figures")
+_KEEP_DATES = 5000  # the newest texts' dates kept (42 digests a code state)
 
 
 def digest_path(section: str, kind: str) -> Path:
@@ -187,27 +192,39 @@ def digest_text(root: Path, section: str, kind: str, memo: dict[Path, str] | Non
 
 
 def write_digests(root: Path, sections) -> list[Path]:
-    """Every section's digests under root/.dudl/code/, rewritten only where their text changed, each dated like
-    the newest of its files. Safe with several writers at once: same text, written whole, renamed into place."""
+    """Every section's digests under root/.dudl/code/, rewritten only where their text changed, and dated by
+    their text (see DATES above). Safe with several writers at once: the same text gets the same date, and every
+    file is written whole and renamed into place."""
+    import hashlib
+    import json
     import os
 
     from dudl.atomic import atomic_write
 
-    written, memo = [], {}
+    try:
+        dates = json.loads((root / DATES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        dates = {}
+    written, memo, seen = [], {}, len(dates)
     for section in sections:
         for kind in KINDS:
             target = root / digest_path(section, kind)
             text = digest_text(root, section, kind, memo)
+            key = hashlib.sha256(text.encode()).hexdigest()
+            if key not in dates:
+                dates[key] = max((root / f).stat().st_mtime_ns for f in digest_files(section, kind))
             try:
                 same = target.read_text(encoding="utf-8") == text
             except OSError:
                 same = False
             if not same:
                 atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-            newest = max((root / f).stat().st_mtime_ns for f in digest_files(section, kind))
-            if target.stat().st_mtime_ns != newest:
-                os.utime(target, ns=(newest, newest))
+            if target.stat().st_mtime_ns != dates[key]:
+                os.utime(target, ns=(dates[key], dates[key]))
             written.append(target)
+    if len(dates) != seen:
+        kept = dict(list(dates.items())[-_KEEP_DATES:])
+        atomic_write(root / DATES, lambda tmp: tmp.write_text(json.dumps(kept), encoding="utf-8"))
     return written
 
 
