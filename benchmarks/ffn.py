@@ -129,6 +129,29 @@ def matmul_floor(model, x_train, y_train, x_test, y_test, epochs: int, seed: int
     return float("nan")
 
 
+def training_flops(layers: list[int], n_train: int, n_test: int, epochs: int, batch: int = 32) -> float:
+    """FLOPs of the training's matrix products (2 per multiply-add): per full batch of `batch`, each layer's
+    forward and weight gradient, and its input gradient but for the first layer; per epoch a test-set forward."""
+    pairs = list(zip(layers[:-1], layers[1:]))
+    per_sample = sum(2 * a * b * (3 if i else 2) for i, (a, b) in enumerate(pairs))
+    steps = n_train // batch
+    return epochs * (steps * batch * per_sample + n_test * sum(2 * a * b for a, b in pairs))
+
+
+def matmul_rate(size: int = 2048, repeats: int = 5) -> float:
+    """FLOP/s of a large fp32 matrix product at torch's current threads: the best this CPU does."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b  # warm up
+    best = min(timed_seconds(lambda: a @ b) for _ in range(repeats))
+    return 2 * size**3 / best
+
+
+def timed_seconds(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
 def load_data() -> list[torch.Tensor]:
     images, labels = mnist.load_small(ROOT / "data" / "processed" / "mnist" / "train_small.npz")
     split = mnist.standard(images, labels, seed=0)
@@ -163,12 +186,20 @@ def ffn_per_training(data, epochs: int, repeats: int) -> dict[str, float]:
 
     course, ours, variants = ffn_variants()
     print(f"FFN on MNIST ({epochs} epochs), {torch.get_num_threads()} thread(s):")
-    _, ffn = compare("FFN on MNIST", "test acc", course, ours, lambda: mlp(FFN_LAYERS, output="logsoftmax"),
+    course_s, ffn = compare("FFN on MNIST", "test acc", course, ours, lambda: mlp(FFN_LAYERS, output="logsoftmax"),
                      (*data, epochs), (*data, 1), repeats, variants)
+    # The issue's floor: the FLOPs the training needs, at the rate of a large matrix product on this CPU
+    # (small products run below that rate, so no fp32 loop can reach it).
+    flops = training_flops(FFN_LAYERS, len(data[0]), len(data[2]), epochs)
+    rate = matmul_rate()
+    floor = flops / rate
+    ours_s = course_s / ffn["ours"]
+    print(f"arithmetic floor: {flops / 1e9:.1f} GFLOP at {rate / 1e9:.1f} GFLOP/s (a 2048 x 2048 product) = "
+          f"{floor:.2f} s; ours / floor {ours_s / floor:.2f}x, course style / floor {course_s / floor:.2f}x")
     as_run = ffn["ours"] / ffn[DEFAULT_THREADS]
     print(f"FFN on MNIST as each runs by default here (the notebook at torch's default {os.cpu_count()} threads, "
           f"a pipeline job at {torch.get_num_threads()}): {as_run:.2f}x")
-    return {"FFN": ffn["ours"], "FFN, each at its default threads": as_run}
+    return {"FFN": ffn["ours"], "FFN, each at its default threads": as_run, "FFN, floor / ours": floor / ours_s}
 
 
 def sweep_per_training(data, sweep_epochs: int, repeats: int) -> dict[str, float]:

@@ -80,7 +80,8 @@ def code_stage() -> dict:
         "cmd": "dudl code-digests",
         # and the analysis itself: a change to what counts as a dependency rewrites digests too
         "deps": _s(sorted({*codedeps.all_code_files(), codedeps.files(["dudl.codedeps"])[0]})),
-        "outs": [{str(codedeps.digest_path(s, k)): {"cache": False}} for s in sections for k in codedeps.KINDS],
+        # cached like any output, so that `dvc push` / `dvc pull` carry them with the results they describe
+        "outs": [str(codedeps.digest_path(s, k)) for s in sections for k in codedeps.KINDS],
     }
 
 
