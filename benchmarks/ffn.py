@@ -140,16 +140,12 @@ def training_flops(layers: list[int], n_train: int, n_test: int, epochs: int, ba
 
 def matmul_rate(size: int = 2048, repeats: int = 5) -> float:
     """FLOP/s of a large fp32 matrix product at torch's current threads: the best this CPU does."""
+    from benchmarks.stacked import timed
+
     a, b = torch.randn(size, size), torch.randn(size, size)
     a @ b  # warm up
-    best = min(timed_seconds(lambda: a @ b) for _ in range(repeats))
+    best = min(timed(lambda: a @ b) for _ in range(repeats))
     return 2 * size**3 / best
-
-
-def timed_seconds(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def load_data() -> list[torch.Tensor]:

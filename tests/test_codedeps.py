@@ -154,7 +154,7 @@ def test_digests_change_with_their_files_and_are_dated_by_their_text(tmp_path):
     nothing reruns; touching a file without changing it changes nothing."""
     src = tmp_path / "src"
     shutil.copytree(ROOT / "src" / "dudl", src / "dudl")
-    [run] = [p for p in codedeps.write_digests(tmp_path, ["ann"]) if p.name == "ann.run.txt"]
+    [run] = [p for p in codedeps.write_digests(tmp_path) if p.name == "ann.run.txt"]
     listed = [line.split("  ")[1] for line in run.read_text().splitlines()]
     assert listed == [str(p) for p in codedeps.run_code("ann")]
     assert run.stat().st_mtime_ns == max((tmp_path / f).stat().st_mtime_ns for f in listed)
@@ -162,12 +162,12 @@ def test_digests_change_with_their_files_and_are_dated_by_their_text(tmp_path):
     stacked = src / "dudl" / "models" / "stacked.py"
     original = stacked.read_text()
     os.utime(stacked, ns=(dated + 10**9, dated + 10**9))  # touched, not changed
-    codedeps.write_digests(tmp_path, ["ann"])
+    codedeps.write_digests(tmp_path)
     assert (run.read_text(), run.stat().st_mtime_ns) == (before, dated)
     stacked.write_text(original + "\n# an edit\n")
-    codedeps.write_digests(tmp_path, ["ann", "math"])
+    codedeps.write_digests(tmp_path)
     assert run.read_text() != before and run.stat().st_mtime_ns == stacked.stat().st_mtime_ns > dated
     assert "src/dudl/models/stacked.py" not in (tmp_path / codedeps.digest_path("math", "run")).read_text()
     stacked.write_text(original)  # the edit undone: a newer mtime, the old text
-    codedeps.write_digests(tmp_path, ["ann"])
+    codedeps.write_digests(tmp_path)
     assert (run.read_text(), run.stat().st_mtime_ns) == (before, dated)

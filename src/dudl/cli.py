@@ -203,10 +203,9 @@ def cmd_dvc_yaml(args) -> int:
 
 
 def cmd_code_digests(args) -> int:
-    from dudl import catalog, codedeps
+    from dudl import codedeps
 
-    sections = sorted({e.section for e in catalog.EXPERIMENTS})
-    for path in codedeps.write_digests(Path(args.root), sections):
+    for path in codedeps.write_digests(Path(args.root)):
         print(path, file=sys.stderr)
     return 0
 

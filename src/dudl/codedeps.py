@@ -184,15 +184,21 @@ def _sha256(path: Path, memo: dict[Path, str]) -> str:
     return memo[path]
 
 
-def digest_text(root: Path, section: str, kind: str, memo: dict[Path, str] | None = None) -> str:
+def digest_text(root: Path, files: list[Path], memo: dict[Path, str]) -> str:
     """`memo` keeps each file's hash across the sections of one call: most files are in every section's list."""
-    memo = {} if memo is None else memo
-    lines = [f"{_sha256(root / f, memo)}  {f}" for f in digest_files(section, kind)]
-    return "\n".join(lines) + "\n"
+    return "".join(f"{_sha256(root / f, memo)}  {f}\n" for f in files)
 
 
-def write_digests(root: Path, sections) -> list[Path]:
-    """Every section's digests under root/.dudl/code/, rewritten only where their text changed, and dated by
+def sections() -> list[str]:
+    """The sections that have experiments, in the catalog's order: one run and one figures digest each."""
+    from dudl import catalog
+
+    have = {e.section for e in catalog.EXPERIMENTS}
+    return [s for s in catalog.SECTIONS if s in have]
+
+
+def write_digests(root: Path) -> list[Path]:
+    """Every section's digests (`sections()`) under root/.dudl/code/, rewritten only where their text changed, and dated by
     their text (see DATES above). Safe with several writers at once: the same text gets the same date, and every
     file is written whole and renamed into place."""
     import hashlib
@@ -206,13 +212,13 @@ def write_digests(root: Path, sections) -> list[Path]:
     except (OSError, ValueError):
         dates = {}
     written, memo, seen = [], {}, len(dates)
-    for section in sections:
+    for section in sections():
         for kind in KINDS:
-            target = root / digest_path(section, kind)
-            text = digest_text(root, section, kind, memo)
+            target, files = root / digest_path(section, kind), digest_files(section, kind)
+            text = digest_text(root, files, memo)
             key = hashlib.sha256(text.encode()).hexdigest()
             if key not in dates:
-                dates[key] = max((root / f).stat().st_mtime_ns for f in digest_files(section, kind))
+                dates[key] = max((root / f).stat().st_mtime_ns for f in files)
             try:
                 same = target.read_text(encoding="utf-8") == text
             except OSError:
@@ -230,6 +236,4 @@ def write_digests(root: Path, sections) -> list[Path]:
 
 def all_code_files() -> list[Path]:
     """Every file some digest covers: the deps of DVC's `code` stage."""
-    from dudl import catalog
-
-    return sorted({f for section in catalog.SECTIONS for kind in KINDS for f in digest_files(section, kind)})
+    return sorted({f for section in sections() for kind in KINDS for f in digest_files(section, kind)})

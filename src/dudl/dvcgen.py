@@ -75,13 +75,12 @@ def figure_inputs(exp: catalog.Experiment) -> list[str]:
 def code_stage() -> dict:
     """Every section's code digests, from the source files they cover: a run or figures stage then depends on
     one digest, which changes exactly when one of its files does (dudl.codedeps)."""
-    sections = [s for s in catalog.SECTIONS if any(e.section == s for e in catalog.EXPERIMENTS)]
     return {
         "cmd": "dudl code-digests",
         # and the analysis itself: a change to what counts as a dependency rewrites digests too
         "deps": _s(sorted({*codedeps.all_code_files(), codedeps.files(["dudl.codedeps"])[0]})),
         # cached like any output, so that `dvc push` / `dvc pull` carry them with the results they describe
-        "outs": [str(codedeps.digest_path(s, k)) for s in sections for k in codedeps.KINDS],
+        "outs": [str(codedeps.digest_path(s, k)) for s in codedeps.sections() for k in codedeps.KINDS],
     }
 
 

@@ -23,7 +23,7 @@ SRC = Path(__file__).resolve().parent  # src/dudl
 
 def stamp(paths: Iterable[Path]) -> list:
     """[size, mtime_ns] of each file, in order: what changes when a file is edited, checked out or replaced."""
-    return [[p.stat().st_size, p.stat().st_mtime_ns] for p in paths]
+    return [[st.st_size, st.st_mtime_ns] for st in (p.stat() for p in paths)]
 
 
 def _file(kind: str) -> Path:

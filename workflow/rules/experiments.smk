@@ -3,17 +3,16 @@
 # Each rule gets only its own params slice, so editing one experiment's params reruns that experiment alone.
 # A run over another seed than `seed` (params `seeds`, the `repro` target) is a job of the seed rules at the end
 # of this file, writing results/seeds/<seed>/ (dudl/seeds.py); it is never split into points.
-# Per experiment, once: its code and data inputs, its params slice, its resources (the seed rules below too).
+# JOB: per experiment, once, its code and data inputs, its params slice and its resources (the seed rules below
+# look them up too).
 JOB = {}
 for exp in RUNNABLE:
-    JOB[exp.id] = dict(
+    res = JOB[exp.id] = dict(
         inputs=dvcgen.experiment_inputs(exp, exp.datasets_for(config, CAN_HAVE)),
         sliced=json.dumps(P.experiment_slice(config, exp.section, exp.name), sort_keys=True),
         **experiment_resources(exp),
     )
-
-for exp in RUNNABLE:
-    inputs, sliced, res = JOB[exp.id]["inputs"], JOB[exp.id]["sliced"], JOB[exp.id]
+    inputs, sliced = res["inputs"], res["sliced"]
     # gpu only where declared: `--resources gpu=1` then lets one such job at a time hold the GPU, and the SLURM
     # executor turns it into `--gpus=1`.
     extra = {"gpu": res["gpu"]} if res["gpu"] else {}
