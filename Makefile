@@ -24,8 +24,9 @@ run: $(BIN)/.installed
 	$(BIN)/snakemake --cores $(CORES)
 	$(BIN)/snakemake --report results/workflow_report.html
 
+# Warm start (src/dudl/warm.py): at scale 0.1 the imports of torch and seaborn are much of each job's time.
 quick: $(BIN)/.installed
-	$(BIN)/snakemake --profile profiles/quick
+	DUDL_WARM=1 $(BIN)/snakemake --profile profiles/quick
 	$(BIN)/snakemake --profile profiles/quick --report results/workflow_report.html
 
 # Every experiment with a course reference over repro.seeds seeds (params.yaml), then the scorecard over them.

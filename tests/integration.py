@@ -44,9 +44,12 @@ CODE_CHANGES = [("src/dudl/params.py", lambda e: True),
                 ("src/dudl/models/stacked.py", lambda e: e.section in {"ann", "weights"})]
 
 def env() -> dict:
-    """Jobs call `dudl` by name: put this interpreter's bin folder (the venv's) first on PATH."""
+    """Jobs call `dudl` by name: put this interpreter's bin folder (the venv's) first on PATH. Jobs start warm
+    (src/dudl/warm.py; tests/test_warm.py checks that a warm job writes what a cold one does): at this scale the
+    imports of torch and seaborn were most of each job's time."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return {**os.environ, "PATH": path, "DUDL_MIRROR": MIRROR, "DUDL_PROGRESS": "0", "DVC_NO_ANALYTICS": "1"}
+    return {**os.environ, "PATH": path, "DUDL_MIRROR": MIRROR, "DUDL_PROGRESS": "0", "DVC_NO_ANALYTICS": "1",
+            "DUDL_WARM": "1"}
 
 
 def copy_project(dest: Path) -> Path:
