@@ -12,6 +12,9 @@ min_version("8.20")
 # Snakemake's job-rate limiter piles up scheduler wake-up timers, one more per finished job (upstream bug): keep one.
 keep_one_reevaluation_timer()
 
+# A syntax error in params.yaml, with its line and column (Snakemake's loader below would name neither).
+P.check_yaml(Path("params.yaml"))
+
 
 configfile: "params.yaml"
 

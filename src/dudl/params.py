@@ -37,10 +37,35 @@ def load_yaml(path: Path) -> dict:
     except FileNotFoundError as exc:
         raise ParamsError(f"{path}: no such file (run from the project root or pass --params)") from exc
     except yaml.YAMLError as exc:
-        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+        raise ParamsError(yaml_error(path, exc)) from exc
     if not isinstance(data, dict):
         raise ParamsError(f"{path}: expected a mapping at the top level")
     return data
+
+
+def check_yaml(path: Path) -> None:
+    """For the Snakefile, before its `configfile:` reads `path`: a syntax error with its line and column, which
+    Snakemake's own loader does not give ("not valid JSON or YAML"). A missing file is left to Snakemake."""
+    if path.exists():
+        load_yaml(path)
+
+
+def yaml_error(path: Path | str, exc: yaml.YAMLError) -> str:
+    """'params.yaml, line 12, column 9: not valid YAML: <what>', then the line with a caret under the column."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return f"{path}: not valid YAML: {exc}"
+    what = exc.problem or str(exc)
+    if exc.context:  # e.g. "while parsing a flow sequence", and where that starts
+        start = exc.context_mark
+        where = f" that starts at line {start.line + 1}, column {start.column + 1}" if start else ""
+        what += f" ({exc.context}{where})"
+    try:
+        line = Path(path).read_text(encoding="utf-8").splitlines()[mark.line]
+    except (OSError, IndexError):
+        line = None
+    shown = f"\n    {line}\n    {' ' * mark.column}^" if line is not None else ""
+    return f"{path}, line {mark.line + 1}, column {mark.column + 1}: not valid YAML: {what}{shown}"
 
 
 def schema_for(root: Path | None = None) -> dict:
@@ -138,8 +163,30 @@ def retype_overrides(config: dict, overrides: Mapping) -> None:
     walk(config, overrides)
 
 
+def device_errors(params: Mapping) -> list[str]:
+    """`device: cuda` (cuda:N, mps) on a machine without one: refused here, before any job runs, not by the first
+    job that reaches the device. torch is imported only for such a value: it costs about two seconds, which every
+    `snakemake` call would otherwise pay for `auto` and `cpu` too."""
+    device = params.get("device")
+    if not isinstance(device, str) or device in ("auto", "cpu"):
+        return []
+    import torch
+
+    if device == "mps":
+        if torch.backends.mps.is_available():
+            return []
+        return ["device: 'mps' but this machine has no MPS device; use auto or cpu"]
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if int(device.partition(":")[2] or 0) < count:
+        return []
+    have = f"only {count} CUDA device(s)" if count else "no CUDA device (torch.cuda.is_available() is False)"
+    return [f"device: '{device}' but this machine has {have}; use auto (CUDA where present) or cpu"]
+
+
 def validate(params: Mapping, root: Path, source: str = "params.yaml") -> None:
     errors = schema_errors(params, schema_for(root))
+    if not any(e.startswith("device:") for e in errors):  # a value the schema accepts, checked against the machine
+        errors += device_errors(params)
     if errors:
         listing = "\n  ".join(errors)
         raise ParamsError(f"{source} is invalid ({len(errors)} problem(s)):\n  {listing}")
@@ -153,7 +200,10 @@ def set_key(params: dict, dotted: str, value: Any) -> None:
         if not isinstance(node.get(part), dict):
             raise ParamsError(f"{dotted}: '{part}' is not a mapping in params.yaml")
         node = node[part]
-    node[parts[-1]] = yaml.safe_load(value) if isinstance(value, str) else value
+    try:
+        node[parts[-1]] = yaml.safe_load(value) if isinstance(value, str) else value
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{dotted}={value}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc
 
 
 def load(root: Path = Path("."), path: Path | None = None, overrides: Sequence[str] = ()) -> dict:

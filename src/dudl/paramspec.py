@@ -30,21 +30,51 @@ def unique(**kwargs) -> Any:
     return Field(json_schema_extra={"uniqueItems": True}, **kwargs)
 
 
+# ---------------------------------------------------------------- bounds
+# Generous maxima, declared once: the types below carry them into every experiment's declaration, so a typo (an
+# extra zero or three, a seed pasted where a size goes) is refused with its key path before any job runs, instead
+# of filling the memory or running for weeks. Each sits far above the course's largest value of its kind (at
+# scale 1.0) and near what one machine can hold at all; where a real experiment ever needs more, raise it here.
+
+MAX_EPOCHS = 1_000_000      # epochs, iterations or steps: 20x the course's most (GAN_MNIST's 50,000 steps)
+MAX_UNITS = 100_000         # a layer's width, hidden units, channels, an embedding: 100x the widest here (784, the
+#                             MNIST pixels); a 100,000 x 100,000 Linear alone holds 40 GB of fp32 weights
+MAX_DEPTH = 1_000           # layers of one net (breadth vs depth, stacked RNNs): ResNet-1001's depth
+MAX_BATCH = 250_000         # a batch: more samples than the largest dataset has (CelebA, 202,599 images)
+MAX_SAMPLES = 1_000_000     # points per cluster or class, synthetic images, rows: 250x the course's most (the
+#                             sample-size sweeps' 4,000 digits), 16x MNIST's training set
+MAX_IMAGE_SIZE = 4_096      # pixels a side: 16x the course's largest (style transfer's 256); one VGG activation
+#                             of 64 channels at 4,096 x 4,096 is already 4 GiB
+MAX_COUNT = 10_000_000      # anything else counted: repetitions, bins, draws, grid points, ...
+
+
 # ---------------------------------------------------------------- numbers
 
 Lr = Annotated[float, Field(gt=0, description="learning rate (> 0)")]
-Epochs = Annotated[int, Field(ge=1, description="training epochs (or iterations) at scale 1.0")]
-Count = Annotated[int, Field(ge=1)]
+Epochs = Annotated[int, Field(ge=1, le=MAX_EPOCHS, description="training epochs (or iterations) at scale 1.0")]
+Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]
+Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]  # a layer's units, channels, an embedding's size
+Depth = Annotated[int, Field(ge=1, le=MAX_DEPTH)]  # layers of a net
+BatchSize = Annotated[int, Field(ge=1, le=MAX_BATCH)]
+Samples = Annotated[int, Field(ge=1, le=MAX_SAMPLES)]  # points, images, rows
+ImageSize = Annotated[int, Field(ge=1, le=MAX_IMAGE_SIZE)]  # pixels a side
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Proportion = Annotated[float, Field(gt=0, lt=1, description="a proportion strictly between 0 and 1")]
 DropoutRate = Annotated[float, Field(ge=0, lt=1)]
 Seed = Annotated[int, Field(ge=0)]
-Layers = Annotated[list[Count], Field(min_length=2, description="layer sizes, input first, output last")]
+Layers = Annotated[list[Units], Field(min_length=2, description="layer sizes, input first, output last")]
 Vector = Annotated[list[float], Field(min_length=1)]
 Matrix = Annotated[list[Vector], Field(min_length=1)]
-Pair = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+def pair_of(item: Any) -> Any:
+    """Exactly two `item`s: [low, high], [rows, columns], (c1, c2)."""
+    return Annotated[list[item], Field(min_length=2, max_length=2)]
+
+
+Pair = pair_of(float)
 
 OPTIMIZERS = Literal["SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
 ACTIVATIONS = Literal["relu", "relu6", "leakyrelu", "tanh", "sigmoid", "elu", "gelu", "ReLU", "ReLU6", "LeakyReLU",
@@ -84,15 +114,31 @@ Grid = Union[Vector, Linspace, Arange, Logspace]
 _GRIDS: dict[str, Any] = {}
 
 
-def grid_of(item: Any, name: str, log: bool = False) -> Any:
-    """A sweep grid whose every value is an `item` (e.g. grid_of(Lr, "Lr", log=True)): a list of them, or a
-    linspace whose ends are, and with `log` (positive items only) a logspace. Used where a bad value must be
-    refused before any job runs."""
-    key = f"{name}:{log}"
+def sweep_of(item: Any) -> Any:
+    """A sweep's list of values, each an `item`: one at least, for an empty sweep runs nothing and then fails
+    (or draws empty figures) only after the jobs before it have run."""
+    return Annotated[list[item], Field(min_length=1)]
+
+
+def linspace_of(item: Any, name: str) -> Any:
+    """np.linspace(start, stop, num) whose ends are `item`s (e.g. linspace_of(Units, "Units"))."""
+    key = f"{name}Linspace"
     if key not in _GRIDS:
-        ends = create_model(f"{name}Linspace", __base__=Block, __doc__=f"np.linspace over {name} values",
-                            start=(item, ...), stop=(item, ...), num=(Count, ...))
-        options = [Annotated[list[item], Field(min_length=1)], ends]
+        _GRIDS[key] = create_model(key, __base__=Block, __doc__=f"np.linspace over {name} values",
+                                   start=(item, ...), stop=(item, ...), num=(Count, ...))
+    return _GRIDS[key]
+
+
+def grid_of(item: Any, name: str, log: bool = False, arange: bool = False) -> Any:
+    """A sweep grid whose every value is an `item` (e.g. grid_of(Lr, "Lr", log=True)): a list of them, or a
+    linspace whose ends are, with `arange` an arange whose ends are (stop excluded), and with `log` (positive
+    items only) a logspace. Used where a bad value must be refused before any job runs."""
+    key = f"{name}:{log}:{arange}"
+    if key not in _GRIDS:
+        options = [sweep_of(item), linspace_of(item, name)]
+        if arange:
+            options.append(create_model(f"{name}Arange", __base__=Block, __doc__=f"np.arange over {name} values",
+                                        start=(item, ...), stop=(item, ...), step=(Positive, ...)))
         if log:
             options.append(Logspace)
         _GRIDS[key] = Union[tuple(options)]
@@ -106,14 +152,14 @@ class Qwerties(Block):
     """Gaussian clouds ("qwerties"): one per center, n_per_cluster points each, spread `blur`."""
 
     centers: Annotated[list[Pair], Field(min_length=2)]
-    n_per_cluster: Count
+    n_per_cluster: Samples
     blur: NonNegative
 
 
 class Doughnuts(Block):
     """Two rings of points ("doughnut qwerties") at the given radii."""
 
-    n_per_cluster: Count
+    n_per_cluster: Samples
     radii: Annotated[list[Positive], Field(min_length=2, max_length=2)]
 
 

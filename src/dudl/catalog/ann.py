@@ -5,7 +5,8 @@ from typing import Annotated
 from pydantic import Field
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Grid, Layers, Lr, NonNegative, Qwerties, grid_of
+from dudl.paramspec import (MAX_DEPTH, Block, Count, Epochs, Grid, Layers, Lr, NonNegative, Qwerties, Units, grid_of,
+                           sweep_of)
 
 S = "ann"
 QWERTY_FIG = "The qwerties: two Gaussian clouds of 100 points each (blur 1), drawn from the run's seed."
@@ -60,7 +61,7 @@ class MultilayerParams(Block):
     """ANN_multilayer: Multilayer ANNs."""
 
     data: Qwerties
-    hidden: Count
+    hidden: Units
     epochs: Epochs
     single_lr: Lr
     lrs: grid_of(Lr, "Lr", log=True)
@@ -86,7 +87,7 @@ class CodeChallengeQwertiesParams(Block):
 class NHiddenUnitsParams(Block):
     """ANN_nHiddenUnits: Comparing the number of hidden units."""
 
-    units: Grid
+    units: grid_of(Units, "Units", arange=True)
     lr: Lr
     epochs: Epochs
 
@@ -94,8 +95,8 @@ class NHiddenUnitsParams(Block):
 class BreadthVsDepthParams(Block):
     """ANN_breadthVsDepth: Model depth vs. breadth."""
 
-    layers: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)]
-    units: Grid
+    layers: sweep_of(Annotated[int, Field(ge=0, le=MAX_DEPTH)])  # hidden layers: 0 is the input wired to the output
+    units: grid_of(Units, "Units", arange=True)
     lr: Lr
     epochs: Epochs
 
@@ -120,7 +121,7 @@ class CodeChallengeSeq2classParams(Block):
     """ANN_codeChallengeSeq2class: CodeChallenge: convert sequential to class."""
 
     data: Qwerties
-    hidden: Count
+    hidden: Units
     epochs: Epochs
     single_lr: Lr
     lrs: grid_of(Lr, "Lr", log=True)

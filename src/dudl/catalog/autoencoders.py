@@ -2,7 +2,7 @@
 alone (no labels), MSELoss on the reconstruction, Adam lr .001."""
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Layers, Linspace, Lr, NonNegative
+from dudl.paramspec import BatchSize, Block, Count, Epochs, Layers, Lr, NonNegative, Units, linspace_of, pair_of
 from dudl.params import grid
 
 S = "autoencoders"
@@ -21,7 +21,7 @@ class IterationsParams(Block):
     """The iterations recipe: random batches of 32 with replacement."""
 
     lr: Lr
-    batch_size: Count
+    batch_size: BatchSize
     iterations: Epochs
     examples: Count       # digits shown before and after
 
@@ -40,10 +40,10 @@ class DenoisingParams(AutoencoderParams):
 class UnitsParams(Block):
     """autoenc_codeChallenge_Nunits: CodeChallenge: how many units?"""
 
-    encoder_units: Linspace     # astype(int), as the course's linspace
-    bottleneck_units: Linspace
+    encoder_units: linspace_of(Units, "Units")     # astype(int), as the course's linspace
+    bottleneck_units: linspace_of(Units, "Units")
     lr: Lr
-    batch_size: Count
+    batch_size: BatchSize
     epochs: Epochs
     last_batches: Count   # a training's loss: the mean of its last batches
 
@@ -60,12 +60,12 @@ class OcclusionParams(Block):
 
     layers: Layers
     lr: Lr
-    batch_size: Count
+    batch_size: BatchSize
     epochs: Epochs
     demo_image: int
-    demo_rows: list[int]  # [first, last) rows set to 1 in the demo image
+    demo_rows: pair_of(int)  # [first, last) rows set to 1 in the demo image
     shown: Count          # first images occluded and reconstructed
-    bar_positions: list[int]  # [low, high] of the bar's row (even images) or column (odd images)
+    bar_positions: pair_of(int)  # [low, high] of the bar's row (even images) or column (odd images)
     tolerance: NonNegative    # pixels above it in both images count for the correlation
     correlation_image: int
 
@@ -75,8 +75,8 @@ class TiedParams(IterationsParams):
 
     noise: NonNegative
     shown: Count
-    hidden: Count
-    code: Count
+    hidden: Units
+    code: Units
 
 
 def unit_points(p, scale) -> list[str]:

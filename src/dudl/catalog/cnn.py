@@ -3,7 +3,8 @@
 from dudl.catalog import Expect, Experiment
 from typing import Literal
 
-from dudl.paramspec import Block, Count, Epochs, Linspace, Lr, NonNegative, Proportion
+from dudl.paramspec import (BatchSize, Block, Count, Epochs, Lr, NonNegative, Pair, Proportion, Samples, Units,
+                           linspace_of, pair_of, sweep_of)
 from dudl.params import grid
 
 S = "cnn"
@@ -19,7 +20,7 @@ class CnnMnistParams(Block):
     """CNN_CNN4MNIST: CNN to classify MNIST digits."""
 
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -34,12 +35,12 @@ class CnnShiftedParams(CnnMnistParams):
 class GaussClassParams(Block):
     """CNN_GaussClass: Classify Gaussian blurs."""
 
-    per_class: Count
-    widths: list[float]
+    per_class: Samples
+    widths: Pair
     offset: NonNegative
     noise: NonNegative
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -47,11 +48,11 @@ class GaussClassParams(Block):
 class FindGaussParams(Block):
     """CNN_findGauss: Find the Gaussian!"""
 
-    images: Count
-    width_range: list[float]
+    images: Samples
+    width_range: Pair
     noise: NonNegative
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -59,7 +60,7 @@ class FindGaussParams(Block):
 class LinearUnitsParams(GaussClassParams):
     """CNN_CodeChallengeLinearUnits: CodeChallenge: How wide the FC?"""
 
-    units: Linspace       # rounded, as the course's np.round(np.linspace(5, 500, 20))
+    units: linspace_of(Units, "Units")       # rounded, as the course's np.round(np.linspace(5, 500, 20))
 
 
 def unit_points(p, scale) -> list[str]:
@@ -75,22 +76,22 @@ class FeatureMapsParams(GaussClassParams):
 class SoftcodingParams(FeatureMapsParams):
     """CNN_codeChallengeSoftcoding: CodeChallenge: Kernel sizes and feature maps."""
 
-    channels: list[Count]
-    kernel: list[Count]   # [rows, columns]
-    stride: list[Count]
+    channels: pair_of(Units)
+    kernel: pair_of(Count)   # [rows, columns]
+    stride: pair_of(Count)
 
 
 class GaussAEParams(Block):
     """CNN_GaussAE: Do autoencoders clean Gaussians? (and the occlusion and custom-loss challenges)"""
 
-    images: Count
-    width_range: list[float]
+    images: Samples
+    width_range: Pair
     offset: NonNegative
     noise: NonNegative
-    bar_start: list[int]       # [low, high) of the bar's first row or column
-    bar_thickness: list[int]   # [low, high)
+    bar_start: pair_of(int)      # [low, high) of the bar's first row or column
+    bar_thickness: pair_of(int)  # [low, high)
     lr: Lr
-    batch_size: Count
+    batch_size: BatchSize
     iterations: Epochs         # random batches of 32 drawn with replacement
     shown: Count
 
@@ -104,9 +105,9 @@ class CustomLossParams(GaussAEParams):
 class EmnistParams(Block):
     """CNN_EMNIST: The EMNIST dataset (letter recognition)."""
 
-    channels: list[Count]      # (c1, c2) of the two conv blocks
+    channels: pair_of(Units)      # (c1, c2) of the two conv blocks
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -114,7 +115,7 @@ class EmnistParams(Block):
 class NumChansParams(EmnistParams):
     """CNN_codeChallengeNumChans: CodeChallenge: Varying number of channels."""
 
-    values: list[Count]        # c1 and c2 each take every value: a len(values)^2 grid
+    values: sweep_of(Units)        # c1 and c2 each take every value: a len(values)^2 grid
 
 
 def channel_points(p, scale) -> list[str]:
@@ -128,7 +129,7 @@ class BeatThisParams(Block):
     """CNN_codeChallengeBeatThis: CodeChallenge: How low can you go?"""
 
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 

@@ -2,7 +2,8 @@
 CIFAR-10 convolutional autoencoder, classify Fashion-MNIST, and psychometric functions of a bar-orientation CNN."""
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Lr, NonNegative, Probability, Proportion
+from dudl.paramspec import (BatchSize, Block, Count, Epochs, ImageSize, Lr, NonNegative, Probability, Proportion,
+                           Samples, pair_of)
 
 S = "cnn_milestone"
 DEV_CURVES = ("train_loss", "train_acc", "dev_loss", "dev_acc")
@@ -16,8 +17,8 @@ class ClassifyParams(Block):
     test set at random into a devset (scored every epoch) and a test set (scored once, at the end)."""
 
     dev_size: Count           # of the 10,000 official test images; the rest is the test set
-    batch_size: Count
-    dev_batch_size: Count     # the devset is scored in batches of this many (the mean of the batch means)
+    batch_size: BatchSize
+    dev_batch_size: BatchSize     # the devset is scored in batches of this many (the mean of the batch means)
     flip: Probability         # RandomHorizontalFlip probability applied to train, dev and test images (0: none)
     lr: Lr                    # Adam
     weight_decay: NonNegative
@@ -28,8 +29,8 @@ class ClassifyParams(Block):
 class AutoencoderParams(Block):
     """CNNmilestone_project2: CIFAR10 autoencoder."""
 
-    batch_size: Count
-    test_batch_size: Count
+    batch_size: BatchSize
+    test_batch_size: BatchSize
     lr: Lr                    # Adam
     weight_decay: NonNegative
     epochs: Epochs
@@ -40,12 +41,12 @@ class AutoencoderParams(Block):
 class PsychometricParams(Block):
     """CNNmilestone_project4: Psychometric functions in CNNs."""
 
-    images: Count
-    size: Count               # images are size x size
-    bar_start: list[int]      # [low, high) of the bar's first row or column
-    bar_thickness: list[int]  # [low, high)
+    images: Samples
+    size: ImageSize              # images are size x size
+    bar_start: pair_of(int)      # [low, high) of the bar's first row or column
+    bar_thickness: pair_of(int)  # [low, high)
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 

@@ -1,7 +1,7 @@
 """Section convolution (course folder convolution/): 7 notebooks, convolution and image transforms, no training."""
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Matrix
+from dudl.paramspec import Block, Count, ImageSize, Matrix, Samples, Units, pair_of
 
 S = "convolution"
 
@@ -12,7 +12,7 @@ S = "convolution"
 class ConvInCodeParams(Block):
     """convolution_convInCode: Convolution in code."""
 
-    image_size: Count      # the random square image
+    image_size: ImageSize  # the random square image
     kernel_size: Count     # the Gaussian kernel exp(-(x^2+y^2)/kernel_width) on linspace(-3, 3, kernel_size)
     kernel_width: float
     photo: str             # the course's photo (URL or path); offline, the data layer's Starry Night stands in
@@ -23,23 +23,23 @@ class ConvInCodeParams(Block):
 class ConvLayerParams(Block):
     """convolution_conv2 / convolution_conv2transpose: nn.Conv2d and nn.ConvTranspose2d."""
 
-    in_channels: Count
-    out_channels: Count
+    in_channels: Units
+    out_channels: Units
     kernel_size: Count
-    image_size: Count
+    image_size: ImageSize
 
 
 class ConvCase(Block):
     """One Conv2d: its input, its parameters, and the output size it must give."""
 
-    in_channels: Count
-    height: Count
-    width: Count
-    out_channels: Count
+    in_channels: Units
+    height: ImageSize
+    width: ImageSize
+    out_channels: Units
     kernel: Count
-    stride: list[Count]     # [rows, columns]
+    stride: pair_of(Count)     # [rows, columns]
     padding: int
-    target: list[Count]     # [height, width] of the output
+    target: pair_of(Count)     # [height, width] of the output
 
 
 class OutputSizeParams(Block):
@@ -51,9 +51,9 @@ class OutputSizeParams(Block):
 class PoolingParams(Block):
     """convolution_meanMaxPool: Max/mean pooling."""
 
-    image_size: Count
+    image_size: ImageSize
     pool: Count
-    cnn_image_size: Count
+    cnn_image_size: ImageSize
 
 
 class TransformsParams(Block):
@@ -61,13 +61,13 @@ class TransformsParams(Block):
 
     examples: Count
     example_image: int
-    resize: Count
+    resize: ImageSize
 
 
 class CustomDatasetParams(Block):
     """convolution_customDataSet: Creating and using custom DataSets."""
 
-    images: Count
+    images: Samples
     flip_probability: float
 
 

@@ -2,10 +2,13 @@
 sample size vs depth, unbalanced classes, oversampling, noise and feature augmentation, saving and keeping
 models."""
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Grid, Layers, Lr, Pair, Proportion, Qwerties
+from dudl.paramspec import (BatchSize, Block, Count, Epochs, Layers, Lr, Pair, Proportion, Qwerties, Samples, Units,
+                           grid_of, sweep_of)
 from dudl.params import grid
 
 S = "data_handling"
@@ -22,10 +25,10 @@ SKEW = ("A model that is judged only by its overall accuracy can serve one class
 class DatasetLoaderParams(Block):
     """data_datasetLoader: Anatomy of a torch dataset and dataloader."""
 
-    rows: Count
-    features: Count
+    rows: Samples
+    features: Units
     label_range: Pair  # labels are ceil(linspace(low, high, rows)): 1 to 4, sorted
-    batch_size: Count
+    batch_size: BatchSize
 
 
 class Data2ColabParams(Block):
@@ -41,10 +44,10 @@ class DataVsDepthParams(Block):
     """data_dataVsDepth: Sample size and network depth."""
 
     qwerties: Qwerties  # n_per_cluster: the example figure's size; the sweep uses n_per_class
-    n_per_class: Grid
-    architectures: list[Pair]  # [Linear layers, units per layer]: 80 hidden units in all
+    n_per_class: grid_of(Samples, "Samples", arange=True)
+    architectures: sweep_of(Pair)  # [Linear layers, units per layer]: 80 hidden units in all
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     last_epochs: Count
@@ -54,10 +57,10 @@ class DataVsDepthParams(Block):
 class UnbalancedParams(Block):
     """data_CodeChallengeUnbalanced: CodeChallenge: unbalanced data."""
 
-    thresholds: list[float]  # a wine is good when its quality is above the threshold
+    thresholds: sweep_of(float)  # a wine is good when its quality is above the threshold
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -65,10 +68,10 @@ class UnbalancedParams(Block):
 class SizeSweepParams(Block):
     """The MNIST sample-size sweeps: the first N digits of the file, mnistNet, SGD."""
 
-    sizes: Grid  # the first N digits of the file
+    sizes: grid_of(Samples, "Samples", arange=True)  # the first N digits of the file
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     last_epochs: Count
@@ -77,14 +80,14 @@ class SizeSweepParams(Block):
 class OversamplingParams(SizeSweepParams):
     """data_oversampling: Data oversampling in MNIST."""
 
-    copies: list[Literal["original", "doubled"]]
+    copies: sweep_of(Literal["original", "doubled"])
     single_size: Count  # the single run at the course's larger N
 
 
 class NoiseAugmentationParams(SizeSweepParams):
     """data_noiseAugmentation: Data noise augmentation (with devset+test)."""
 
-    copies: list[Literal["original", "augmented"]]
+    copies: sweep_of(Literal["original", "augmented"])
     noise: float  # each augmented copy adds uniform noise on [0, noise] to the pixels (in 0-1 units)
     report_size: Count  # the N whose models are also scored on the held-out test digits, as the course prints
     examples: Count
@@ -94,9 +97,9 @@ class FeatureAugmentationParams(Block):
     """data_featureAugmentation: Data feature augmentation."""
 
     qwerties: Qwerties
-    hidden: list[Count]
+    hidden: list[Units]
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     repetitions: Count
@@ -107,7 +110,7 @@ class SaveLoadParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     node: int  # the output node whose values are compared
@@ -118,9 +121,9 @@ class SaveTheBestParams(Block):
     """data_saveTheBest: Save the best-performing model."""
 
     qwerties: Qwerties
-    split: list[Count]  # train, dev, test sizes
+    split: Annotated[list[Samples], Field(min_length=3, max_length=3)]  # train, dev, test sizes
     layers: Layers
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     random_runs: Count  # the aside: the best of this many uniform random 'accuracies'

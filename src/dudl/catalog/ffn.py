@@ -3,7 +3,8 @@
 from typing import Literal
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import OPTIMIZERS, Block, Count, Epochs, Grid, Layers, Lr, Proportion, grid_of
+from dudl.paramspec import (OPTIMIZERS, BatchSize, Block, Count, Depth, Epochs, Layers, Lr, Pair, Proportion, Units,
+                           grid_of, sweep_of)
 from dudl.params import grid
 
 S = "ffn"
@@ -30,7 +31,7 @@ class MnistTrainParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -50,13 +51,13 @@ class BinarizedParams(FfnOnMnistParams):
 class NormalizationParams(MnistTrainParams):
     """FFN_CodeChallenge_normalization: CodeChallenge: Data normalization."""
 
-    normalize: list[Literal["train", "test"]]  # which split is divided by its own max after the split
+    normalize: sweep_of(Literal["train", "test"])  # which split is divided by its own max after the split
 
 
 class OptimizersParams(MnistTrainParams):
     """FFN_CodeChallenge_optimizers: CodeChallenge: Optimizers and MNIST."""
 
-    optimizers: list[OPTIMIZERS]
+    optimizers: sweep_of(OPTIMIZERS)
     lrs: grid_of(Lr, "Lr", log=True)
     last_epochs: Count  # the metric is the mean test accuracy over these last epochs
 
@@ -64,10 +65,10 @@ class OptimizersParams(MnistTrainParams):
 class BreadthDepthParams(Block):
     """FFN_CodeChallengeBreadthDepth: CodeChallenge: MNIST and breadth vs. depth."""
 
-    hidden_layers: list[Count]
-    units: Grid
+    hidden_layers: sweep_of(Depth)
+    units: grid_of(Units, "Units")
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     last_epochs: Count
@@ -77,7 +78,7 @@ class Missing7Params(Block):
     """FFN_CodeChallenge_missing7: CodeChallenge: The mystery of the missing 7."""
 
     layers: Layers
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     examples: Count
@@ -94,7 +95,7 @@ class WeightHistogramsParams(MnistTrainParams):
     """FFN_weightHistograms: Distributions of weights pre- and post-learning."""
 
     bins: Count
-    value_range: list[float]  # [low, high] of the histogram bins
+    value_range: Pair  # [low, high] of the histogram bins
 
 
 def optimizer_points(p, scale) -> list[str]:

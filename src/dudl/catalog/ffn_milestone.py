@@ -1,7 +1,7 @@
 """Section ffn_milestone (course folder FFNmilestone/): 3 notebooks."""
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Layers, Lr
+from dudl.paramspec import BatchSize, Block, Count, Epochs, Layers, Lr
 
 S = "ffn_milestone"
 
@@ -26,7 +26,7 @@ class HeartDiseaseParams(Block):
 
     layers: Layers
     test_count: Count
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -36,7 +36,7 @@ class MissingDataParams(Block):
 
     missing: Count
     layers: Layers
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 

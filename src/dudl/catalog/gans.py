@@ -5,10 +5,16 @@ Fashion-MNIST resized to 64 x 64, on CIFAR-10 and on CelebA faces."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Lr, NonNegative, Pair, Proportion
+from dudl.paramspec import (BatchSize, Block, Count, Epochs, ImageSize, Lr, NonNegative, Pair, Proportion, Samples,
+                           sweep_of)
 
 S = "gans"
+# Fashion-MNIST's class names (torchvision's FashionMNIST.classes): `classes` picks the GAN's training images by name
+FASHION_CLASS = Literal["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                        "Ankle boot"]
 
 
 class GanParams(Block):
@@ -16,7 +22,7 @@ class GanParams(Block):
 
     lr: Lr                   # Adam, D and G alike
     betas: Pair              # Adam's betas
-    batch_size: Count
+    batch_size: BatchSize
     snapshot_every: Count    # steps between two grids of samples at the same fixed latent vectors (scales)
     strip_images: Count      # samples per snapshot in the progress strip (the first of the fixed latents)
     shown: Count             # samples in the final grid
@@ -38,7 +44,7 @@ class MnistParams(RandomStepsParams):
 class BlobParams(RandomStepsParams):
     """GAN_codeChallengeGaus and GAN_CNNganGaus: 64 x 64 Gaussian blobs."""
 
-    images: Count
+    images: Samples
     offset: NonNegative      # centre = offset * N(0, 1) per axis
     width_low: NonNegative   # width = U(0, 1) * width_scale + width_low (the course's rand()/.6 + 1.8)
     width_scale: NonNegative
@@ -51,13 +57,13 @@ class PassesParams(GanParams):
 
     epochs: Epochs
     examples: Count
-    size: Count              # images resized (bilinear) to size x size; their own size keeps them as they are
+    size: ImageSize          # images resized (bilinear) to size x size; their own size keeps them as they are
 
 
 class FashionParams(PassesParams):
     """GAN_codeChallengeFMNIST and GAN_CNNganFMNIST: three Fashion-MNIST classes."""
 
-    classes: list[str]
+    classes: sweep_of(FASHION_CLASS)
 
 
 RECIPE = ("BCELoss; each step D trains on a real batch (label 1) and a generated one (label 0), the loss their sum, "

@@ -4,7 +4,7 @@ machine, so they stay out of the metrics: they are in summary.csv and the figure
 
 from dudl.catalog import Expect, Experiment
 from dudl.catalog.ffn import BreadthDepthParams, breadth_depth_points
-from dudl.paramspec import Block, Count, Layers
+from dudl.paramspec import Block, Count, Layers, Samples
 
 S = "gpu"
 
@@ -13,7 +13,7 @@ class GpuImplementParams(Block):
     """GPU_implement: Implementation."""
 
     layers: Layers
-    samples: Count
+    samples: Samples
     repeats: Count     # forward passes timed on each device (the figure shows their median)
 
 

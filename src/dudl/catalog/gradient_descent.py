@@ -56,7 +56,7 @@ class ExperimentParams(Block):
     iterations: Epochs
     start_locations: Grid
     learning_rates: grid_of(Lr, "Lr", log=True)
-    epoch_counts: Grid
+    epoch_counts: grid_of(Epochs, "Epochs")
     fixed_start: float
 
 

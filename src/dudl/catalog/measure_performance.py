@@ -1,7 +1,7 @@
 """Section measure_performance (course folder measurePerformance/): 5 notebooks."""
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Layers, Lr, Proportion
+from dudl.paramspec import BatchSize, Block, Count, Epochs, Layers, Lr, Proportion, Samples
 
 S = "measure_performance"
 MNIST_FIG = ("The course's MNIST: the 20,000-digit stand-in for Colab's mnist_train_small.csv, divided by its max, "
@@ -17,7 +17,7 @@ class AprfParams(Block):
     """measurePerformance_APRF: ARPF in code."""
 
     experiments: Count
-    n_per_class: Count
+    n_per_class: Samples
 
 
 class AprfWineParams(Block):
@@ -25,7 +25,7 @@ class AprfWineParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -35,7 +35,7 @@ class MnistParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import (ACTIVATIONS, OPTIMIZERS, Block, Count, DropoutRate, Epochs, Grid, Layers, Lr,
+from dudl.paramspec import (ACTIVATIONS, OPTIMIZERS, BatchSize, Block, Count, DropoutRate, Epochs, Grid, Layers, Lr,
                            NonNegative, Pair, Proportion, Qwerties, grid_of)
 
 S = "metaparams"
@@ -32,7 +32,7 @@ class Intro2winedataParams(Block):
     """metaparams_intro2winedata: The 'wine quality' dataset."""
 
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
 
 
 class CodeChallengeSugarParams(Block):
@@ -40,7 +40,7 @@ class CodeChallengeSugarParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -50,7 +50,7 @@ class BatchNormParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -60,7 +60,7 @@ class CodeChallengeBatchesParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_sizes: Annotated[list[Count], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
+    batch_sizes: Annotated[list[BatchSize], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
     lr: Lr
     epochs: Epochs
 
@@ -80,7 +80,7 @@ class ActivationComparisonsParams(Block):
     layers: Layers
     activations: Annotated[list[ACTIVATIONS], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -91,7 +91,7 @@ class CodeChallengeRelusParams(Block):
     layers: Layers
     activations: Annotated[list[ACTIVATIONS], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -124,7 +124,7 @@ class MultioutputParams(Block):
     data: Qwerties
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -135,7 +135,7 @@ class MomentumParams(Block):
     data: Qwerties
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     momenta: Annotated[list[DropoutRate], Field(min_length=1)]
@@ -147,7 +147,7 @@ class OptimizersComparisonParams(Block):
     data: Qwerties
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     optimizers: Annotated[list[OPTIMIZERS], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
@@ -160,7 +160,7 @@ class CodeChallengeOptimizersParams(Block):
     data: Qwerties
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     epochs: Epochs
     lrs: grid_of(Lr, "Lr", log=True)
     optimizers: Annotated[list[OPTIMIZERS], Field(min_length=1, json_schema_extra={"uniqueItems": True})]
@@ -173,7 +173,7 @@ class CodeChallengeAdamL2Params(Block):
     data: Qwerties
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     l2_lambdas: grid_of(NonNegative, "NonNegative")
@@ -183,7 +183,7 @@ class LearningRateDecayDemo(Block):
     """The LearningRateDecayDemo block of metaparams_learningRateDecay."""
 
     step_size: Count
-    epochs: Count
+    epochs: Epochs
     batches: Count
 
 
@@ -193,7 +193,7 @@ class LearningRateDecayParams(Block):
     data: Qwerties
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     gamma: Annotated[float, Field(le=1, gt=0)]
     epochs: Epochs

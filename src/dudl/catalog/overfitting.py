@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Layers, Lr, NonNegative, Proportion, grid_of
+from dudl.paramspec import BatchSize, Block, Count, Epochs, Layers, Lr, NonNegative, Proportion, grid_of
 
 S = "overfitting"
 IRIS_CURVES = ("train_loss", "train_acc", "test_loss", "test_acc")
@@ -39,11 +39,11 @@ class DataLoaderParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     fake_test_size: Proportion
-    fake_batch_size: Count
+    fake_batch_size: BatchSize
 
 
 class RegressionParams(Block):

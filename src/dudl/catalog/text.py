@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Lr, NonNegative, Positive
+from dudl.paramspec import BatchSize, Block, Count, Depth, Epochs, Lr, NonNegative, Positive, Units
 
 S = "text"
 BOOKS = Literal["prideprejudice", "emma", "mansfieldpark", "northangerabbey", "persuasion", "sensesensibility"]
@@ -19,10 +19,10 @@ class CharLSTMParams(Block):
 
     book: BOOKS
     test_every: Annotated[int, Field(ge=2)]   # chapters test_every, 2 * test_every, ... are held out
-    embedding: Count
-    hidden: Count
-    layers: Count
-    batch: Count               # parallel streams of the text, each read in order
+    embedding: Units
+    hidden: Units
+    layers: Depth
+    batch: BatchSize           # parallel streams of the text, each read in order
     seq_length: Count          # characters per window (backpropagation stops at the window)
     lr: Lr                     # Adam
     clip_grad: Positive        # gradient-norm clipping
@@ -37,12 +37,12 @@ class WordEmbeddingParams(Block):
     settings."""
 
     book: BOOKS | Literal["all"]
-    dim: Count
+    dim: Units
     window: Count              # the largest reach either side; word2vec draws 1..window per center
     min_count: Count
     negatives: Count
     subsample: NonNegative     # word2vec's `sample`: frequent words are dropped at random (0: none)
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr                     # Adam
     epochs: Epochs
     probes: Annotated[list[Word], Field(min_length=1)]

@@ -3,7 +3,7 @@ frozen ImageNet ResNet-18 and VGG-16 with a new head on STL-10, and autoencoder-
 Fashion-MNIST and CIFAR-10 (all 6 notebooks)."""
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Lr, NonNegative, Probability, Proportion
+from dudl.paramspec import BatchSize, Block, Count, Epochs, Lr, NonNegative, Probability, Proportion
 
 S = "transfer_learning"
 CURVES = ("train_loss", "train_acc", "test_loss", "test_acc")
@@ -13,7 +13,7 @@ class MnistToFmnistParams(Block):
     """transfer_MNISTtoFMNIST: train the CNN4MNIST net on digits, copy it, fine-tune it on Fashion-MNIST."""
 
     test_size: Proportion     # of the course's 20,000 MNIST digits
-    batch_size: Count         # both datasets (drop_last); each test set is one batch
+    batch_size: BatchSize     # both datasets (drop_last); each test set is one batch
     lr: Lr                    # SGD, no momentum ("to slow down learning")
     source_epochs: Epochs     # on the digits
     target_epochs: Epochs     # fine-tuning on Fashion-MNIST
@@ -24,7 +24,7 @@ class LettersToNumbersParams(Block):
     with everything trainable (a) and with the convolution and batchnorm layers frozen (b)."""
 
     test_size: Proportion     # each split (letters, digits) divided at random this way
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr                    # Adam
     source_epochs: Epochs
     target_epochs: Epochs
@@ -37,8 +37,8 @@ class PretrainedParams(Block):
     """transfer_resnet / transfer_codeChallengeVGG16: an ImageNet net, all frozen, a new 10-way output layer
     trained on STL-10."""
 
-    batch_size: Count         # drop_last
-    test_batch_size: Count    # the test set in batches (mean of the batch means)
+    batch_size: BatchSize     # drop_last
+    test_batch_size: BatchSize    # the test set in batches (mean of the batch means)
     lr: Lr                    # SGD
     momentum: Probability
     epochs: Epochs
@@ -49,7 +49,7 @@ class PretrainFmnistParams(Block):
     """transfer_pretrainFMNIST: a convolutional autoencoder's encoder as the init of a classifier."""
 
     dev_size: Count           # of the 10,000 official test images; the rest is the test set
-    batch_size: Count
+    batch_size: BatchSize
     flip: Probability         # RandomHorizontalFlip in the transform of train, dev and test images
     lr: Lr                    # Adam, autoencoder and classifiers
     ae_epochs: Epochs
@@ -63,8 +63,8 @@ class PretrainCifarParams(Block):
     """transfer_PretrainCIFAR: the CIFAR-10 autoencoder (all 50,000 images) pretrains a classifier trained on a
     small subset."""
 
-    batch_size: Count
-    test_batch_size: Count    # the autoencoder's test loss over the full test set in these batches
+    batch_size: BatchSize
+    test_batch_size: BatchSize    # the autoencoder's test loss over the full test set in these batches
     lr: Lr                    # Adam
     ae_weight_decay: NonNegative
     ae_epochs: Epochs

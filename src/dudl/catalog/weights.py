@@ -2,7 +2,8 @@
 change during learning."""
 
 from dudl.catalog import Expect, Experiment
-from dudl.paramspec import Block, Count, Epochs, Layers, Lr, Positive, Proportion, grid_of
+from dudl.paramspec import (BatchSize, Block, Count, Depth, Epochs, Layers, Lr, Positive, Proportion, Samples, Units,
+                           grid_of, sweep_of)
 from dudl.params import grid
 
 S = "weights"
@@ -21,8 +22,8 @@ class MatrixSizesParams(Block):
     """weights_matrixsizes: Explanation of weight matrix sizes."""
 
     layers: Layers             # the consistent Sequential's sizes
-    broken_layers: list[list[Count]]  # [in, out] of each Linear of the deliberately inconsistent model
-    samples: Count             # rows of the fake input
+    broken_layers: list[list[Units]]  # [in, out] of each Linear of the deliberately inconsistent model
+    samples: Samples           # rows of the fake input
 
 
 class MnistTrainParams(Block):
@@ -30,7 +31,7 @@ class MnistTrainParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
 
@@ -44,9 +45,9 @@ class DemoInitsParams(MnistTrainParams):
 class XavierKaimingParams(Block):
     """weights_XavierKaiming: Xavier and Kaiming initializations (no training)."""
 
-    units: Count          # width of the four square layers
-    square_layers: Count
-    outputs: Count
+    units: Units          # width of the four square layers
+    square_layers: Depth
+    outputs: Units
     bins: Count
 
 
@@ -55,7 +56,7 @@ class XavierKaimingChallengeParams(Block):
 
     layers: Layers
     test_size: Proportion
-    batch_size: Count
+    batch_size: BatchSize
     lr: Lr
     epochs: Epochs
     repetitions: Count
@@ -66,7 +67,7 @@ class IdenticalRandomParams(Block):
     """weights_codeChallenge_identicalRandom: CodeChallenge: Identically random weights."""
 
     layers: Layers
-    seeds: list[int]      # the seeded copies, in order; the first copy of all is drawn without reseeding
+    seeds: sweep_of(int)  # the seeded copies, in order; the first copy of all is drawn without reseeding
 
 
 class WeightStdParams(MnistTrainParams):
