@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from dudl import catalog, runs, scorecard
+from dudl.atomic import atomic_write
 from dudl.data import fetch, registry
 
 if TYPE_CHECKING:  # pandas is imported where used: the Snakefile loads this module, and no rule needs it
@@ -77,17 +78,16 @@ def write(params: Mapping[str, Any], root: Path = Path("."), skipped: Mapping[st
     skipped = skipped_experiments(params, root) if skipped is None else skipped
     out = root / catalog.RESULTS
     out.mkdir(parents=True, exist_ok=True)
-    index_frame(root, skipped).to_csv(out / "index.csv", index=False)
+    index = index_frame(root, skipped)
     found = list(runs.read_runs(root))  # every metrics.json, read once for both tables
     card = scorecard.scorecard_frame(root, found)
-    card.to_csv(out / "scorecard.csv", index=False)
-    runs.runs_frame(root, params, found).to_csv(out / "runs.csv", index=False)
+    table = runs.runs_frame(root, params, found)
+    written = [atomic_write(out / name, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
+               for name, frame in (("index.csv", index), ("scorecard.csv", card), ("runs.csv", table))]
     line = scorecard.summary(card)
     print(line, file=sys.stderr)
-    written = [out / "index.csv", out / "scorecard.csv", out / "runs.csv"]
     if summary is not None:
-        summary.write_text(line + "\n")
-        written.append(summary)
+        written.append(atomic_write(summary, lambda tmp: tmp.write_text(line + "\n")))
     return written
 
 

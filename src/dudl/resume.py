@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from dudl.atomic import atomic_write
+from dudl.checkpoints import load_tensors, save_tensors
 
 
 def rng_state(generator: torch.Generator | None = None) -> dict:
@@ -77,7 +78,7 @@ class Resume:
         if not self.path.exists():
             return None
         try:
-            state = torch.load(self.path, map_location="cpu", weights_only=True)
+            state = load_tensors(self.path)
         except Exception as exc:  # noqa: BLE001 - a damaged checkpoint is discarded, never trusted
             print(f"dudl: discarding unreadable checkpoint {self.path}: {exc}", file=sys.stderr)
             self.path.unlink(missing_ok=True)
@@ -93,6 +94,6 @@ class Resume:
 
     def save(self, state: dict) -> None:
         state = {**state, "fingerprint": self.fingerprint}
-        atomic_write(self.path, lambda tmp: torch.save(state, tmp))
+        atomic_write(self.path, lambda tmp: save_tensors(state, tmp))
         self.saved = True
         self.last = time.monotonic()

@@ -16,6 +16,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from dudl.checkpoints import load_tensors
+
 CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # RGB, what T.Normalize used for the course's images
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -43,5 +45,5 @@ def features(path: Path) -> nn.Sequential:
 
     with torch.device("meta"):
         net = vgg19(weights=None).features
-    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), assign=True)
+    net.load_state_dict(load_tensors(path), assign=True)
     return nn.Sequential(CaffeInput(), *net)

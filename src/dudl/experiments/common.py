@@ -4,6 +4,7 @@ dudl.train), sweep grids in dudl.params.grid."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -36,6 +37,28 @@ def wine_split(p: Mapping[str, Any], ctx):
     x = frame[tabular.WINE_FEATURES].to_numpy(np.float32)
     y = binary_targets(frame["boolQuality"].to_numpy())
     return split(x, y, p["test_size"], ctx.seed_for("split"))
+
+
+class NotAnImage(ValueError):
+    """A file a param names as an image that no image reader can open."""
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    """An image file as uint8 RGB [h, w, 3]. A file that is not an image Pillow reads (a text or HTML page named
+    .jpg, a truncated download) is a NotAnImage naming it, never a silent stand-in."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"))
+    except (FileNotFoundError, PermissionError):
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:  # UnidentifiedImageError: OSError
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+        raise NotAnImage(f"{path}: expected an image (JPEG, PNG, ...), got a file Pillow cannot read as one "
+                         f"(it begins {head!r}; {type(exc).__name__}: {exc}). Replace it with an image, or point "
+                         f"the param at one") from exc
 
 
 FINAL = ("train_loss", "train_acc", "test_loss", "test_acc")

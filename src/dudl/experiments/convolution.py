@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from dudl.data import mnist
 from dudl.data.external import Unavailable, local_copy
+from dudl.experiments.common import read_rgb
 from dudl.experiments.mnist_recipe import load_mnist
 from dudl.results import Result
 
@@ -43,15 +44,14 @@ def convolve_by_hand(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 def photo(p: P, ctx) -> tuple[np.ndarray, str]:
     """(grey image / max, which photo it is): the course's photo through the data layer's external copy, or the
-    data layer's Starry Night where the course's cannot be had."""
-    from PIL import Image
-
+    data layer's Starry Night where the course's cannot be had (a file there that is not an image is an error)."""
     try:
         path = local_copy(p["photo"], ctx.root)
-        rgb, source = np.asarray(Image.open(path).convert("RGB"), dtype=float), f"the course's photo ({path.name})"
     except (Unavailable, OSError) as exc:
         rgb = np.load(ctx.data_file("style_images", "starry_night.npy")).astype(float)
         source = f"Starry Night, standing in ({exc})"
+    else:
+        rgb, source = read_rgb(path).astype(float), f"the course's photo ({path.name})"
     grey = rgb.mean(axis=2)
     return grey / grey.max(), source
 

@@ -69,7 +69,7 @@ def adding_machine(p: P, ctx) -> Result:
 def heart_disease(p: P, ctx) -> Result:
     """The Cleveland table without the rows that have a '?', every feature but the 0/1 ones z-scored, disease =
     DISEASE > 0; `test_count` rows held out (the course's test_size=50)."""
-    raw = pd.read_csv(ctx.data_file("heart_disease", "heart.csv"))
+    raw = tabular.read_checked_csv(ctx.data_file("heart_disease", "heart.csv"), [*HEART_FEATURES, "num"])
     complete = raw.dropna().reset_index(drop=True)
     scaled = tabular.zscore(complete, [c for c in HEART_FEATURES if c not in HEART_BINARY])
     x = scaled[HEART_FEATURES].to_numpy(np.float32)

@@ -12,6 +12,7 @@ import torch
 
 from dudl.data import caffe_vgg, prepare, weights
 from dudl.data.external import Unavailable, local_copy
+from dudl.experiments.common import read_rgb
 from dudl.models.style import StyleLoss, conv_features, gram
 from dudl.results import Result
 from dudl.steps import ImageParameter, ImageStep, freeze
@@ -35,15 +36,14 @@ def standin_photo(name: str) -> np.ndarray:
 
 def load_rgb(location: str, standin, ctx) -> tuple[np.ndarray, str, bool]:
     """(uint8 RGB image, what it is, whether it is the named one): the image a param names (the course's URL, or a
-    user's path or URL) through the data layer's external copy; where it cannot be had, the stand-in."""
-    from PIL import Image
-
+    user's path or URL) through the data layer's external copy; where it cannot be had, the stand-in. A file that is
+    there but is not an image is a NotAnImage naming it, not a reason for the stand-in."""
     try:
         path = local_copy(location, ctx.root)
-        return np.asarray(Image.open(path).convert("RGB")), unquote(path.name), True
     except (Unavailable, OSError) as exc:
         rgb, name = standin()
         return rgb, f"{name}, standing in for {unquote(location.rsplit('/', 1)[-1])} ({type(exc).__name__})", False
+    return read_rgb(path), unquote(path.name), True
 
 
 def to_input(rgb: np.ndarray, size: int) -> torch.Tensor:
