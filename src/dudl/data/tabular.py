@@ -37,7 +37,8 @@ def read_checked_csv(path: Path, columns, numeric=None, named: bool = True, **re
     missing = [c for c in columns if c not in got] if named else []
     if missing:
         shown = ", ".join(got[:20]) + (", ..." if len(got) > 20 else "")
-        raise BadTable(f"{path}: expected columns {expected}, got {shown} (missing: {', '.join(missing)})")
+        lacks = f" (missing: {', '.join(missing)})" if len(missing) < len(columns) else ""
+        raise BadTable(f"{path}: expected columns {expected}, got {shown}{lacks}")
     for column in columns if numeric is None else numeric:
         if not pd.api.types.is_numeric_dtype(frame[column]):
             values = frame[column].dropna()

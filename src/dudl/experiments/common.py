@@ -57,8 +57,8 @@ def read_rgb(path: Path) -> np.ndarray:
         with open(path, "rb") as fh:
             head = fh.read(16)
         raise NotAnImage(f"{path}: expected an image (JPEG, PNG, ...), got a file Pillow cannot read as one "
-                         f"(it begins {head!r}; {type(exc).__name__}: {exc}). Replace it with an image, or point "
-                         f"the param at one") from exc
+                         f"(it begins {head!r}; {type(exc).__name__}: {exc}). Delete it and point the param at an "
+                         f"image: dudl copies it again") from exc
 
 
 FINAL = ("train_loss", "train_acc", "test_loss", "test_acc")
