@@ -19,7 +19,7 @@ from torch import nn
 
 from dudl.catalog.data_handling import depth_points, noise_points, oversampling_points, unbalanced_points
 from dudl.checkpoints import load_checkpoint, save_checkpoint
-from dudl.data import fetch, mnist, registry, tabular
+from dudl.data import fetch, mnist, prepare, registry, tabular
 from dudl.data.external import Unavailable, read_table
 from dudl.experiments.common import binary_targets, example_rows, final, point_curves, qwerties, split
 from dudl.experiments.mnist_recipe import load_mnist, log_softmax_net, mnist_data
@@ -78,12 +78,10 @@ def cifar10_info(ctx, examples: int) -> tuple[dict[str, Any], dict[str, Any]]:
     why = fetch.unavailable_reason(dataset, ctx.root, fetch.mirror_roots())
     if why:
         raise Unavailable(why)
-    from torchvision.datasets import CIFAR10
-
     fetch.fetch(dataset, ctx.root, fetch.mirror_roots())
-    root = ctx.root / dataset.raw_dir
-    # download=True finds the verified archive in root and only unpacks it (torchvision checks its md5)
-    train, test = (CIFAR10(str(root), train=flag, download=True) for flag in (True, False))
+    # torchvision's CIFAR10 on the verified archive, unpacked by the data layer's safe_extract (not torchvision's
+    # unguarded extractall) into a scratch folder: the arrays are loaded before it goes
+    train, test = prepare.open_cifar10(ctx.root / dataset.raw_dir)
     picks = example_rows(ctx, len(train), examples, key="cifar")
     info = {"cifar10_train": len(train), "cifar10_test": len(test), "cifar10_height": int(train.data.shape[1]),
             "cifar10_width": int(train.data.shape[2]), "cifar10_channels": int(train.data.shape[3]),
