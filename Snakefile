@@ -6,6 +6,7 @@ from pathlib import Path
 from snakemake.utils import min_version
 
 from dudl import params as P
+from dudl import resources as R
 from dudl.snakemake_fixes import keep_one_reevaluation_timer
 
 min_version("8.20")
@@ -39,3 +40,8 @@ rule all:
         rules.index.output,
         rules.report_html.output,
         [str(p) for ds in PIPELINE_DATASETS for p in ds.prepared_paths()],
+
+
+# Every job declares its memory and time: a scheduler reserves them, and tests hold jobs to them.
+if R.undeclared(workflow.rules):
+    raise ValueError(f"rules without {' and '.join(R.DECLARED)}: {', '.join(R.undeclared(workflow.rules))}")

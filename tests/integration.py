@@ -83,15 +83,17 @@ def set_param(root: Path, dotted: str, value: str) -> None:
     raise KeyError(dotted)
 
 
-def run(cmd: list[str], root: Path, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run(cmd, cwd=root, env=env(), capture_output=True, text=True)
+def run(cmd: list[str], root: Path, check: bool = True, warm: bool = True) -> subprocess.CompletedProcess:
+    """`warm=False`: jobs start cold, so that Snakemake's benchmark files measure their memory."""
+    done = subprocess.run(cmd, cwd=root, env=env() | ({} if warm else {"DUDL_WARM": "0"}), capture_output=True,
+                          text=True)
     if check and done.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}")
     return done
 
 
-def snakemake(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return run([sys.executable, "-m", "snakemake", *args], root, check)
+def snakemake(root: Path, *args: str, check: bool = True, warm: bool = True) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "snakemake", *args], root, check, warm)
 
 
 def dvc(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

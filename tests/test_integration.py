@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +24,8 @@ import pytest
 from dudl import catalog
 from dudl import index as index_module
 from dudl import params as P
-from integration import (CHANGED, CODE_CHANGES, all_metrics, code_edited, copy_project, needs_mirror, planned_rules,
-                         set_param, snakemake)
+from integration import (CHANGED, CODE_CHANGES, all_metrics, code_edited, copy_project, env, needs_mirror,
+                         planned_rules, set_param, snakemake)
 
 # An hour, not the suite's 30 minutes: on two test workers the end-to-end runs share the machine with the rest.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(3600)]
@@ -106,6 +111,35 @@ def test_snakemake_refuses_a_bad_params_file_before_any_job(smk_project):
     assert done.returncode != 0
     assert "ann.regression.lr: -0.05 is less than or equal to the minimum of 0" in done.stdout + done.stderr
     assert "rule " not in done.stdout
+
+
+# Cheap at SCALE, with and without data: killed mid-way, then finished.
+KILLED = ["ann/classify_qwerties", "ann/multilayer", "metaparams/intro2winedata", "regularization/dropout_in_pytorch"]
+
+
+def test_a_snakemake_killed_mid_way_finishes_on_a_rerun_with_the_metrics_of_the_uninterrupted_run(
+        smk_project, tmp_path_factory):
+    """Snakemake and its jobs killed with SIGKILL after the first experiment: the next call is refused (its lock
+    is left behind), `--unlock` and a rerun finish the work, and every metrics.json parses and equals the
+    uninterrupted run's. That run used --cores 2 and this one --cores 1, so the thread-free scheduling is shown not
+    to change a number either."""
+    root = copy_project(tmp_path_factory.mktemp("killed"))
+    targets = [str(catalog.get(i).out_dir / "metrics.json") for i in KILLED]
+    first = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "1", *targets], cwd=root, env=env(),
+                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while not any((root / t).exists() for t in targets):
+        assert first.poll() is None and time.monotonic() < deadline, "the first run ended before it was killed"
+        time.sleep(0.1)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    done_before = [t for t in targets if (root / t).exists()]
+    assert 0 < len(done_before) < len(targets), done_before
+    refused = snakemake(root, "--cores", "1", *targets, check=False)
+    assert refused.returncode != 0 and "cannot be locked" in refused.stdout + refused.stderr
+    snakemake(root, "--unlock")
+    snakemake(root, "--cores", "1", "--rerun-incomplete", *targets)
+    assert all_metrics(root, KILLED) == all_metrics(smk_project, KILLED)
 
 
 SPLIT = "regularization/dropout"  # a sweep of 3 points, one job at this scale

@@ -46,9 +46,10 @@ def dvc_project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def smk_of_dvc_experiments(tmp_path_factory) -> Path:
     """Some of the same experiments built by Snakemake in a copy of their own (the whole Snakemake run is
-    tests/test_integration.py's, on the other test worker)."""
+    tests/test_integration.py's, on the other test worker). Cold, so that its benchmark files measure memory."""
     root = copy_project(tmp_path_factory.mktemp("snakemake_dvc_experiments"))
-    snakemake(root, "--cores", "1", *[str(catalog.get(i).out_dir / "metrics.json") for i in SAME_IN_BOTH])
+    targets = [str(catalog.get(i).out_dir / "metrics.json") for i in SAME_IN_BOTH]
+    snakemake(root, "--cores", "1", *targets, str(catalog.get(SAME_IN_BOTH[0]).figure_dir), warm=False)
     return root
 
 
@@ -61,6 +62,22 @@ def test_dvc_reproduces_one_experiment_of_every_section():
 
 def test_dvc_repro_builds_the_same_metrics_as_snakemake(dvc_project, smk_of_dvc_experiments):
     assert all_metrics(dvc_project, SAME_IN_BOTH) == all_metrics(smk_of_dvc_experiments, SAME_IN_BOTH)
+
+
+def test_no_job_used_more_memory_than_it_declared(smk_of_dvc_experiments):
+    """Snakemake's benchmark files (peak resident memory) against each job's mem_mb: data, run and figures jobs."""
+    from dudl import params as P
+    from dudl import resources
+
+    config = P.load(smk_of_dvc_experiments)
+    files = sorted((smk_of_dvc_experiments / "logs" / "benchmarks").rglob("*.tsv"))
+    kinds = {f.stem.split("_")[0] for f in files}
+    assert {"run", "figures", "fetch", "prepare"} <= kinds, kinds
+    peaks = {f: float(f.read_text().splitlines()[1].split("\t")[2]) for f in files}  # max_rss, MB
+    assert all(peak > 20 for peak in peaks.values()), peaks  # a real job's memory, not a client's
+    over = {str(f): (peak, resources.declared_mem_mb(f, config)) for f, peak in peaks.items()
+            if peak > resources.declared_mem_mb(f, config)}
+    assert over == {}
 
 
 def dvc_status(root: Path) -> dict:

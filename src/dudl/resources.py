@@ -28,6 +28,33 @@ FORCE = "gpu_scale_on_cpu=true"
 # more than a point's work at the smoke scale, where 87 of the run's 361 jobs were such points. At scale 1.0 every
 # sweep's points are longer, and each still runs as a job of its own.
 SPLIT_SECONDS = 10.0
+# What the jobs that are not experiment runs declare (mem_mb, runtime in minutes). In a scale-1.0 run's benchmark
+# files a figures job peaked at about 190 MB and the fetch, prepare and index jobs under 100 MB; the margins are
+# for the largest datasets (CelebA's 200,000 images are read whole by its prepare) and a slow upstream download.
+JOBS = {"fetch": {"mem_mb": 1000, "runtime": 60}, "prepare": {"mem_mb": 4000, "runtime": 30},
+        "figures": {"mem_mb": 1000, "runtime": 10}, "index": {"mem_mb": 1000, "runtime": 10}}
+DECLARED = ("mem_mb", "runtime")  # every rule that runs a command declares these: tests hold jobs to them
+
+
+def undeclared(rules) -> list[str]:
+    """The Snakemake rules that run something but do not declare each resource of DECLARED."""
+    return sorted(r.name for r in rules if not r.norun and not set(DECLARED) <= set(r.resources))
+
+
+def declared_mem_mb(benchmark: Path, config: Mapping[str, Any]) -> int:
+    """The mem_mb declared for the job whose Snakemake benchmark file this is (logs/benchmarks/...): an
+    experiment's run, point or gather job (its catalog declaration), its figures, a fetch or prepare, the index."""
+    parts = benchmark.with_suffix("").parts
+    parts = parts[parts.index("benchmarks") + 1:]
+    if parts[0] == "seeds":
+        parts = parts[2:]
+    if parts[0] == "data":
+        return JOBS[parts[1].split("_")[0]]["mem_mb"]
+    if len(parts) == 1:
+        return JOBS["index"]["mem_mb"]
+    if parts[-1] == "figures":
+        return JOBS["figures"]["mem_mb"]
+    return resources_for(catalog.get(f"{parts[0]}/{parts[1]}"), config)["mem_mb"]
 
 
 @functools.lru_cache(maxsize=1)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from dudl import codedeps, results
+from dudl import codedeps, results, runlock
 from dudl.atomic import atomic_write
 from dudl.catalog import Experiment, point_label
 from dudl.data.registry import get as get_dataset
@@ -126,6 +126,7 @@ def provenance(ctx: Context, sliced: Mapping[str, Any], nondeterministic_ops: It
         meta["fast_kernels"] = True
     ops = sorted(set(nondeterministic_ops))
     if ctx.device.type != "cpu":
+        meta["bit_comparable_with_cpu"] = False  # other kernels, other summation orders: compare within a band
         meta["deterministic"] = not ops
         if ops:
             meta["nondeterministic_ops"] = ops
@@ -184,20 +185,27 @@ def _point_value(exp: Experiment, sliced: Mapping[str, Any], label: str) -> Any:
 def run(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), threads: int = 1, point: str | None = None,
         show_progress: bool = True, resume: bool = True) -> results.Result:
     """Run an experiment and write its results; with `point`, run only that sweep point (Snakemake's split).
-    With `resume`, long trainings checkpoint under <outputs>/resume/ and a rerun after a kill continues there."""
-    from dudl import runtime
-
+    With `resume`, long trainings checkpoint under <outputs>/resume/ and a rerun after a kill continues there.
+    One run at a time writes an output folder (dudl.runlock): a second is refused before it starts."""
     started = time.perf_counter()
     ctx = make_context(exp, sliced, root, threads, show_progress)
-    p = sliced["experiment"]
-    fns = _functions(exp)
     if point is not None:
         if not exp.points:
             raise ValueError(f"{exp.id} is not split into sweep points")
-        value = _point_value(exp, sliced, point)
-        out = root / exp.point_dir(value)
+        out = root / exp.point_dir(_point_value(exp, sliced, point))
     else:
         out = root / exp.out_dir
+    with runlock.exclusive(out, root):
+        return _run_locked(exp, sliced, ctx, out, started, root, point, resume)
+
+
+def _run_locked(exp: Experiment, sliced: Mapping[str, Any], ctx: Context, out: Path, started: float, root: Path,
+                point: str | None, resume: bool) -> results.Result:
+    from dudl import runtime
+
+    p = sliced["experiment"]
+    fns = _functions(exp)
+    value = _point_value(exp, sliced, point) if point is not None else None
     resume_dir = out / RESUME_DIR if resume else None
     with runtime.run_settings(precision=ctx.precision, fast_kernels=ctx.fast_kernels, resume_dir=resume_dir, checkpoint_seconds=runtime.checkpoint_seconds(),
                               fingerprint=fingerprint(exp, sliced, point, root) if resume else "") as settings:
@@ -242,11 +250,12 @@ def gather(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), t
     started = time.perf_counter()
     ctx = make_context(exp, sliced, root, threads, show_progress=False)
     p = sliced["experiment"]
-    parts = {v: results.read(root / exp.point_dir(v)) for v in exp.point_values(p, ctx.scale)}
-    ops = [op for part in parts.values() for op in part.meta.get("nondeterministic_ops", [])]
-    result = _functions(exp)["combine"](p, ctx, parts)
-    wall_s = time.perf_counter() - started + sum(wall_seconds(root / exp.point_dir(v)) or 0.0 for v in parts)
-    return _finish(result, ctx, sliced, root / exp.out_dir, wall_s, nondeterministic_ops=ops)
+    with runlock.exclusive(root / exp.out_dir, root):
+        parts = {v: results.read(root / exp.point_dir(v)) for v in exp.point_values(p, ctx.scale)}
+        ops = [op for part in parts.values() for op in part.meta.get("nondeterministic_ops", [])]
+        result = _functions(exp)["combine"](p, ctx, parts)
+        wall_s = time.perf_counter() - started + sum(wall_seconds(root / exp.point_dir(v)) or 0.0 for v in parts)
+        return _finish(result, ctx, sliced, root / exp.out_dir, wall_s, nondeterministic_ops=ops)
 
 
 def log(message: str) -> None:

@@ -14,6 +14,8 @@ for ds in registry.DATASETS.values():
         benchmark:
             f"logs/benchmarks/data/fetch_{ds.key}.tsv"
         threads: 1
+        resources:
+            **resources.JOBS["fetch"],
         conda:
             CONDA_ENV
         shell:
@@ -36,6 +38,8 @@ for ds in registry.DATASETS.values():
             benchmark:
                 f"logs/benchmarks/data/prepare_{ds.key}.tsv"
             threads: 1
+            resources:
+                **resources.JOBS["prepare"],
             conda:
                 CONDA_ENV
             shell:

@@ -96,6 +96,8 @@ for exp in RUNNABLE:
         benchmark:
             f"logs/benchmarks/{exp.section}/{exp.name}/figures.tsv"
         threads: 1
+        resources:
+            **resources.JOBS["figures"],
         conda:
             CONDA_ENV
         shell:

@@ -20,6 +20,8 @@ rule index:
     benchmark:
         "logs/benchmarks/index.tsv"
     threads: 1
+    resources:
+        **resources.JOBS["index"],
     conda:
         CONDA_ENV
     shell:
@@ -36,6 +38,8 @@ rule report_html:
     log:
         "logs/report.log",
     threads: 1
+    resources:
+        **resources.JOBS["index"],
     conda:
         CONDA_ENV
     shell:
@@ -56,6 +60,8 @@ rule repro:
     log:
         "logs/repro.log",
     threads: 1
+    resources:
+        **resources.JOBS["index"],
     conda:
         CONDA_ENV
     shell:
