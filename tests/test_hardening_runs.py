@@ -22,7 +22,7 @@ from integration import copy_project, env, needs_mirror, set_param, snakemake
 QWERTIES = "ann/classify_qwerties"
 OUT = Path("results/ann/classify_qwerties")
 DUDL = str(Path(sys.executable).parent / "dudl")
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_a_second_writer_of_an_experiment_is_refused_and_the_first_finishes(proj
     (what a `dvc repro` beside a `snakemake` runs: our lock) are refused while the first writes; the first's
     outputs come out whole."""
     (project / OUT).mkdir(parents=True, exist_ok=True)
-    set_param(project, "ann.classify_qwerties.epochs", "100000")  # about 40 s here
+    set_param(project, "ann.classify_qwerties.epochs", "60000")  # about 25 s here
     first = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "1", str(OUT / "metrics.json")],
                              cwd=project, env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
