@@ -6,10 +6,16 @@ that `dudl compare` reads, and push everything to the default remote and pull it
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +23,7 @@ import yaml
 
 from dudl import catalog, compare
 from integration import (CHANGED, CODE_CHANGES, DVC_EXPERIMENTS, DVC_STAGES, all_metrics, code_edited, copy_project,
-                         dvc, needs_mirror, run, snakemake)
+                         dvc, env, needs_mirror, run, snakemake)
 
 # An hour, not the suite's 30 minutes: on two test workers the end-to-end runs share the machine with the rest.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(3600)]
@@ -182,3 +188,43 @@ def test_dvc_push_then_pull_into_an_empty_cache_restores_every_output(dvc_projec
     outputs = [str(catalog.get(i).figure_dir) for i in DVC_EXPERIMENTS]
     snakemake(dvc_project, "--cores", "1", "--touch", *outputs)
     assert "Nothing to be done" in snakemake(dvc_project, "-n", *outputs).stdout
+
+
+def _held(lock: Path) -> bool:
+    """Whether a run holds this experiment-folder lock (dudl.runlock) now."""
+    if not lock.exists():
+        return False
+    with open(lock) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+KILLED = ["math/argmin", QWERTIES]
+
+
+def test_a_dvc_repro_killed_mid_way_finishes_on_a_rerun_with_the_same_metrics(dvc_project):
+    """`dvc repro` and its stage's job killed with SIGKILL while a stage runs (last in this module: it rewrites two
+    experiments' results): the next `dvc repro` clears DVC's stale lock itself, reruns what was not finished, and
+    every metrics.json equals the one before."""
+    before = all_metrics(dvc_project, KILLED)
+    stages = [catalog.get(i).stage_name for i in KILLED]
+    locks = [dvc_project / ".dudl" / "locks" / (str(catalog.get(i).out_dir).replace("/", "__") + ".lock")
+             for i in KILLED]
+    first = subprocess.Popen([str(Path(sys.executable).parent / "dvc"), "repro", "--force", "--single-item",
+                              *stages], cwd=dvc_project, env=env(), start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while not any(_held(lock) for lock in locks):
+        assert first.poll() is None and time.monotonic() < deadline, "dvc repro ended before it was killed"
+        time.sleep(0.05)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    while any(_held(lock) for lock in locks):  # a warm job dies a moment after its client
+        assert time.monotonic() < deadline, "the killed run's job outlived it"
+        time.sleep(0.05)
+    dvc(dvc_project, "repro", "--single-item", *stages)
+    assert all_metrics(dvc_project, KILLED) == before
