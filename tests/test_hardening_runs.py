@@ -5,6 +5,7 @@ as not bit-comparable with the CPU."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -56,7 +57,7 @@ def wait_until_running(project: Path, first: subprocess.Popen, timeout: float = 
 def test_a_second_writer_of_an_experiment_is_refused_and_the_first_finishes(project):
     """A second `snakemake` in the same project (Snakemake's lock) and a second `dudl run` of the same experiment
     (what a `dvc repro` beside a `snakemake` runs: our lock) are refused while the first writes; the first's
-    outputs come out whole."""
+    outputs come out whole; a params change made meanwhile is picked up by the next run."""
     (project / OUT).mkdir(parents=True, exist_ok=True)
     set_param(project, "ann.classify_qwerties.epochs", "60000")  # about 25 s here
     first = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "1", str(OUT / "metrics.json")],
@@ -69,6 +70,7 @@ def test_a_second_writer_of_an_experiment_is_refused_and_the_first_finishes(proj
         assert other.returncode == 1, other.stderr
         assert "results/ann/classify_qwerties is being written by pid" in other.stderr
         assert first.poll() is None, "the refusals must come while the first still runs"
+        set_param(project, "ann.classify_qwerties.lr", "0.02")  # a params change while it runs
         out, _ = first.communicate(timeout=600)
     finally:
         if first.poll() is None:
@@ -76,6 +78,10 @@ def test_a_second_writer_of_an_experiment_is_refused_and_the_first_finishes(proj
     assert first.returncode == 0, out[-3000:]
     metrics = json.loads((project / OUT / "metrics.json").read_text())
     assert metrics["meta"]["seed"] > 0 and "accuracy" in metrics["metrics"]
+    # The run kept the params it started with; the change is picked up by the next run.
+    planned = snakemake(project, "-n", str(OUT / "metrics.json")).stdout
+    reason = re.search(r"(?:local)?rule ann__classify_qwerties:.*?reason: ([^\n]*)", planned, re.S)
+    assert reason and "params have changed" in reason.group(1).lower(), planned
 
 
 def test_a_run_killed_with_sigkill_leaves_no_outputs_and_no_stale_lock(project):

@@ -190,6 +190,22 @@ def test_dvc_push_then_pull_into_an_empty_cache_restores_every_output(dvc_projec
     assert "Nothing to be done" in snakemake(dvc_project, "-n", *outputs).stdout
 
 
+def test_a_prepared_file_changed_afterwards_shows_in_dvc_status_and_dudl_verify(dvc_project):
+    target = "data/processed/wine_quality/wine.csv"
+    path = dvc_project / target
+    original, stat = path.read_bytes(), path.stat()
+    path.write_bytes(original + b"1,2,3\n")
+    try:
+        status = json.loads(dvc(dvc_project, "status", "--json", "prepare-wine_quality").stdout or "{}")
+        verify = run(["dudl", "verify"], dvc_project, check=False)
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert status == {"prepare-wine_quality": [{"changed outs": {target: "modified"}}]}
+    assert verify.returncode == 1 and f"BAD {target}: expected sha256:" in verify.stdout
+    assert run(["dudl", "verify"], dvc_project).returncode == 0
+
+
 def _held(lock: Path) -> bool:
     """Whether a run holds this experiment-folder lock (dudl.runlock) now."""
     if not lock.exists():
