@@ -123,6 +123,20 @@ def code_edited(root: Path, module: str):
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
+def lock_holder(lock: Path) -> int | None:
+    """The pid that holds an flock on this file now (a `dudl run`'s dudl.runlock), read from /proc/locks: a probe
+    that took the lock itself could make the very run it watches find its lock busy."""
+    try:
+        inode = str(lock.stat().st_ino)
+    except FileNotFoundError:
+        return None
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()  # "1: FLOCK  ADVISORY  WRITE 15295 fe:00:2213283 0 EOF" (waiters have "->")
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == inode:
+            return int(fields[4])
+    return None
+
+
 def needs_mirror() -> None:
     """Skip the calling module (at import) without the dataset mirror."""
     if not Path(MIRROR).is_dir():

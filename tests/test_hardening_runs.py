@@ -18,7 +18,7 @@ import pytest
 
 from dudl import params as P
 from dudl import runner
-from integration import copy_project, env, needs_mirror, set_param, snakemake
+from integration import copy_project, env, lock_holder, needs_mirror, set_param, snakemake
 
 QWERTIES = "ann/classify_qwerties"
 OUT = Path("results/ann/classify_qwerties")
@@ -40,18 +40,18 @@ def long_params(project: Path, epochs: int) -> str:
     return json.dumps(sliced)
 
 
-def holder(project: Path) -> str:
-    lock = project / ".dudl" / "locks" / "results__ann__classify_qwerties.lock"
-    return lock.read_text() if lock.exists() else ""
+def lock(project: Path) -> Path:
+    return project / ".dudl" / "locks" / "results__ann__classify_qwerties.lock"
 
 
-def wait_until_running(project: Path, first: subprocess.Popen, timeout: float = 300) -> None:
-    """Until the first run holds its experiment's lock (its start-up done, its training under way)."""
+def wait_until_running(project: Path, first: subprocess.Popen, timeout: float = 300) -> int:
+    """Until the first run holds its experiment's lock (its start-up done, its training under way): its pid."""
     deadline = time.monotonic() + timeout
-    while "pid" not in holder(project):
+    while (pid := lock_holder(lock(project))) is None:
         assert first.poll() is None, first.communicate()
         assert time.monotonic() < deadline, "the first run never started training"
         time.sleep(0.1)
+    return pid
 
 
 def test_a_second_writer_of_an_experiment_is_refused_and_the_first_finishes(project):
@@ -90,11 +90,14 @@ def test_a_run_killed_with_sigkill_leaves_no_outputs_and_no_stale_lock(project):
         (project / OUT / name).unlink(missing_ok=True)
     run = subprocess.Popen([DUDL, "run", QWERTIES, "--params-json", long_params(project, 1_000_000)], cwd=project,
                            env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wait_until_running(project, run)
-    time.sleep(1.0)
-    job = psutil.Process(int(holder(project).split()[1]))  # the process that trains: the client's, or warm
-    job.send_signal(signal.SIGKILL)
-    run.wait(timeout=60)
+    try:
+        job = psutil.Process(wait_until_running(project, run))  # the process that trains: the client, or warm
+        time.sleep(1.0)
+        job.send_signal(signal.SIGKILL)
+        run.wait(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()  # and a warm job dies with its client
     assert run.returncode != 0
     left = sorted(p.name for p in (project / OUT).iterdir() if p.is_file())
     assert not {"metrics.json", "summary.csv", "model.pt"} & set(left), left

@@ -6,7 +6,6 @@ that `dudl compare` reads, and push everything to the default remote and pull it
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -23,7 +22,7 @@ import yaml
 
 from dudl import catalog, compare
 from integration import (CHANGED, CODE_CHANGES, DVC_EXPERIMENTS, DVC_STAGES, all_metrics, code_edited, copy_project,
-                         dvc, env, needs_mirror, run, snakemake)
+                         dvc, env, lock_holder, needs_mirror, run, snakemake)
 
 # An hour, not the suite's 30 minutes: on two test workers the end-to-end runs share the machine with the rest.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(3600)]
@@ -206,19 +205,6 @@ def test_a_prepared_file_changed_afterwards_shows_in_dvc_status_and_dudl_verify(
     assert run(["dudl", "verify"], dvc_project).returncode == 0
 
 
-def _held(lock: Path) -> bool:
-    """Whether a run holds this experiment-folder lock (dudl.runlock) now."""
-    if not lock.exists():
-        return False
-    with open(lock) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
-
-
 KILLED = ["math/argmin", QWERTIES]
 
 
@@ -234,12 +220,12 @@ def test_a_dvc_repro_killed_mid_way_finishes_on_a_rerun_with_the_same_metrics(dv
                               *stages], cwd=dvc_project, env=env(), start_new_session=True,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
-    while not any(_held(lock) for lock in locks):
+    while not any(lock_holder(lock) for lock in locks):
         assert first.poll() is None and time.monotonic() < deadline, "dvc repro ended before it was killed"
         time.sleep(0.05)
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
-    while any(_held(lock) for lock in locks):  # a warm job dies a moment after its client
+    while any(lock_holder(lock) for lock in locks):  # a warm job dies a moment after its client
         assert time.monotonic() < deadline, "the killed run's job outlived it"
         time.sleep(0.05)
     dvc(dvc_project, "repro", "--single-item", *stages)
