@@ -50,8 +50,15 @@ def enabled() -> bool:
 
 def server_key() -> str:
     """Servers are shared only by clients that a fresh process would treat alike."""
+    import importlib.util
+
     here = Path(__file__).resolve()
-    stamps = [(p, p.stat().st_mtime_ns, p.stat().st_size) for p in (here, here.parent / "__init__.py")]
+    files = [here, here.parent / "__init__.py"]
+    for name in {name.partition(".")[0] for name in PRELOAD}:  # a package upgraded since: a new server
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            files.append(Path(spec.origin))
+    stamps = [(p, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(files)]
     env = sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIXES))
     text = json.dumps([sys.executable, sys.version, [str(s) for s in stamps], env, os.getuid()])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
