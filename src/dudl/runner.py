@@ -189,23 +189,24 @@ def run(exp: Experiment, sliced: Mapping[str, Any], root: Path = Path("."), thre
     One run at a time writes an output folder (dudl.runlock): a second is refused before it starts."""
     started = time.perf_counter()
     ctx = make_context(exp, sliced, root, threads, show_progress)
+    value = None
     if point is not None:
         if not exp.points:
             raise ValueError(f"{exp.id} is not split into sweep points")
-        out = root / exp.point_dir(_point_value(exp, sliced, point))
+        value = _point_value(exp, sliced, point)
+        out = root / exp.point_dir(value)
     else:
         out = root / exp.out_dir
     with runlock.exclusive(out, root):
-        return _run_locked(exp, sliced, ctx, out, started, root, point, resume)
+        return _run_locked(exp, sliced, ctx, out, started, root, point, value, resume)
 
 
 def _run_locked(exp: Experiment, sliced: Mapping[str, Any], ctx: Context, out: Path, started: float, root: Path,
-                point: str | None, resume: bool) -> results.Result:
+                point: str | None, value: Any, resume: bool) -> results.Result:
     from dudl import runtime
 
     p = sliced["experiment"]
     fns = _functions(exp)
-    value = _point_value(exp, sliced, point) if point is not None else None
     resume_dir = out / RESUME_DIR if resume else None
     with runtime.run_settings(precision=ctx.precision, fast_kernels=ctx.fast_kernels, resume_dir=resume_dir, checkpoint_seconds=runtime.checkpoint_seconds(),
                               fingerprint=fingerprint(exp, sliced, point, root) if resume else "") as settings:

@@ -20,7 +20,6 @@ process and a warm one give bit-identical results (tests/test_warm.py).
 
 from __future__ import annotations
 
-import array
 import hashlib
 import json
 import os
