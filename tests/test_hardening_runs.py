@@ -89,6 +89,7 @@ def test_a_second_writer_of_an_experiment_is_refused_and_the_first_finishes(proj
 
 def test_a_run_killed_with_sigkill_leaves_no_outputs_and_no_stale_lock(project):
     """Nothing half-written that looks valid; the lock dies with its holder, so the next run goes through."""
+    (project / OUT).mkdir(parents=True, exist_ok=True)  # so that the test stands alone too (`-k killed`)
     for name in ("metrics.json", "summary.csv", "model.pt"):
         (project / OUT / name).unlink(missing_ok=True)
     run = subprocess.Popen([DUDL, "run", QWERTIES, "--params-json", long_params(project, 1_000_000)], cwd=project,

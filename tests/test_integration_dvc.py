@@ -74,14 +74,11 @@ def test_no_job_used_more_memory_than_it_declared(smk_of_dvc_experiments):
     from dudl import params as P
     from dudl import resources
 
-    config = P.load(smk_of_dvc_experiments)
-    files = sorted((smk_of_dvc_experiments / "logs" / "benchmarks").rglob("*.tsv"))
-    kinds = {f.stem.split("_")[0] for f in files}
+    jobs = resources.peak_memory(smk_of_dvc_experiments, P.load(smk_of_dvc_experiments))
+    kinds = {f.stem.split("_")[0] for f, _, _ in jobs}
     assert {"run", "figures", "fetch", "prepare"} <= kinds, kinds
-    peaks = {f: float(f.read_text().splitlines()[1].split("\t")[2]) for f in files}  # max_rss, MB
-    assert all(peak > 20 for peak in peaks.values()), peaks  # a real job's memory, not a client's
-    over = {str(f): (peak, resources.declared_mem_mb(f, config)) for f, peak in peaks.items()
-            if peak > resources.declared_mem_mb(f, config)}
+    assert all(peak > 20 for _, peak, _ in jobs), jobs  # a real job's memory, not a client's
+    over = {str(f): (peak, declared) for f, peak, declared in jobs if peak > declared}
     assert over == {}
 
 

@@ -23,14 +23,8 @@ LINE_MB = 4000
 
 def main(project: Path) -> int:
     config = P.load(project)
-    rows = []
-    for bench in sorted((project / "logs" / "benchmarks").rglob("*.tsv")):
-        lines = bench.read_text().splitlines()
-        if len(lines) > 1:
-            peak = float(lines[1].split("\t")[2])  # max_rss, MB
-            declared = resources.declared_mem_mb(bench, config)
-            rows.append((peak / declared, peak, declared, bench.relative_to(project)))
-    rows.sort(reverse=True)
+    rows = sorted(((peak / declared, peak, declared, bench.relative_to(project))
+                   for bench, peak, declared in resources.peak_memory(project, config)), reverse=True)
     for share, peak, declared, bench in rows[:5]:
         print(f"{peak:8.0f} MB of {declared:6d} declared ({share:4.0%})  {bench}")
     bad = [r for r in rows if r[0] > 1]  # over 4 GB is allowed only where the declaration says so, i.e. is over too

@@ -41,6 +41,17 @@ def undeclared(rules) -> list[str]:
     return sorted(r.name for r in rules if not r.norun and not set(DECLARED) <= set(r.resources))
 
 
+def peak_memory(project: Path, config: Mapping[str, Any]) -> list[tuple[Path, float, int]]:
+    """(benchmark file, the job's peak resident memory in MB, the mem_mb it declares) for each job of a run
+    (Snakemake's benchmark files under logs/benchmarks; a cold run's: a warm one measures only each client)."""
+    rows = []
+    for bench in sorted((project / "logs" / "benchmarks").rglob("*.tsv")):
+        lines = bench.read_text().splitlines()
+        if len(lines) > 1:
+            rows.append((bench, float(lines[1].split("\t")[2]), declared_mem_mb(bench, config)))  # max_rss
+    return rows
+
+
 def declared_mem_mb(benchmark: Path, config: Mapping[str, Any]) -> int:
     """The mem_mb declared for the job whose Snakemake benchmark file this is (logs/benchmarks/...): an
     experiment's run, point or gather job (its catalog declaration), its figures, a fetch or prepare, the index."""
