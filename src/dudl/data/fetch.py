@@ -13,6 +13,7 @@ import http.client
 import os
 import shutil
 import socket
+import sys
 import tempfile
 import urllib.parse
 import urllib.request
@@ -333,9 +334,36 @@ def safe_extract(archive: Path, dest: Path) -> Path:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_scratch(archive: Path, log: Callable[[str], None] = print) -> list[Path]:
+    """Scratch folders of `unpacked` whose process is gone (a prepare killed mid-unpack: an unpacked CIFAR-10 is
+    about 180 MB, STL-10 about 3 GB). A live process's folder is left alone, since two jobs may unpack the same
+    archive at once (a prepare and an experiment that opens the archive itself)."""
+    removed = []
+    for scratch in archive.parent.glob(f".unpack-{archive.name}.*"):
+        pid = scratch.name[len(f".unpack-{archive.name}."):].split(".", 1)[0]
+        if scratch.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(scratch, ignore_errors=True)
+            removed.append(scratch)
+            log(f"{archive}: removed {scratch.name}, left by an interrupted unpack (process {pid})")
+    return removed
+
+
 @contextmanager
 def unpacked(archive: Path, folder: str = "unpacked") -> Iterator[Path]:
     """The archive safely extracted into <scratch>/<folder>, the scratch folder beside the archive and removed
-    afterwards (so data/raw keeps only what was fetched)."""
-    with tempfile.TemporaryDirectory(dir=archive.parent, prefix=f".unpack-{archive.name}.") as root:
+    afterwards (so data/raw keeps only what was fetched). The scratch folder's name carries the process id, so
+    that the next call can remove what a killed one left behind."""
+    remove_stale_scratch(archive, log=lambda line: print(line, file=sys.stderr))
+    prefix = f".unpack-{archive.name}.{os.getpid()}."
+    with tempfile.TemporaryDirectory(dir=archive.parent, prefix=prefix) as root:
         yield safe_extract(archive, Path(root) / folder)
