@@ -172,6 +172,22 @@ def test_every_empty_sweep_is_refused_with_its_key_path(good):
     assert [k for k in grids if f"{k}.num: 0 is less than the minimum of 1" not in found] == []
 
 
+def test_every_empty_arange_grid_is_refused_with_its_key_path(good):
+    """A JSON schema cannot compare stop with start: an arange grid whose stop is not above its start passes it
+    and is caught by validate's own check, which every `dudl` command and the Snakefile run."""
+    aranges = [k for k, v in leaves(good) if isinstance(v, dict) and set(v) == {"start", "stop", "step"}]
+    assert len(aranges) >= 4 and "data_handling.data_vs_depth.n_per_class" in aranges
+    P.validate(good, ROOT)
+    bad = copy.deepcopy(good)
+    for key in aranges:
+        put(bad, f"{key}.stop", bad_start := 5)
+        put(bad, f"{key}.start", bad_start)
+    with pytest.raises(P.ParamsError) as refused:
+        P.validate(bad, ROOT)
+    assert [k for k in aranges if f"{k}: np.arange(5, 5, " not in str(refused.value)] == []
+    assert f"({len(aranges)} problem(s))" in str(refused.value)
+
+
 # ---------------------------------------------------------------- device: cuda without CUDA
 
 

@@ -183,10 +183,29 @@ def device_errors(params: Mapping) -> list[str]:
     return [f"device: '{device}' but this machine has {have}; use auto (CUDA where present) or cpu"]
 
 
+def empty_grid_errors(node: Any, path: Sequence[Any] = ()) -> list[str]:
+    """Every {start, stop, step} grid (np.arange) that holds no value, with its key path: a JSON schema cannot
+    compare two fields, so the schema accepts {start: 5, stop: 1, step: 1}, and the sweep would run nothing and
+    then fail, or draw empty figures, only after the jobs before it had run."""
+    if isinstance(node, Mapping):
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in node.values())
+        if set(node) == {"start", "stop", "step"} and numbers:
+            start, stop, step = node["start"], node["stop"], node["step"]
+            if step > 0 and len(np.arange(start, stop, step)) == 0:
+                return [f"{key_path(path)}: np.arange({start}, {stop}, {step}) is empty "
+                        "(stop is excluded and must be above start)"]
+            return []
+        return [e for key, value in node.items() for e in empty_grid_errors(value, [*path, key])]
+    if isinstance(node, list):
+        return [e for i, value in enumerate(node) for e in empty_grid_errors(value, [*path, i])]
+    return []
+
+
 def validate(params: Mapping, root: Path, source: str = "params.yaml") -> None:
     errors = schema_errors(params, schema_for(root))
     if not any(e.startswith("device:") for e in errors):  # a value the schema accepts, checked against the machine
         errors += device_errors(params)
+    errors += empty_grid_errors(params)
     if errors:
         listing = "\n  ".join(errors)
         raise ParamsError(f"{source} is invalid ({len(errors)} problem(s)):\n  {listing}")
