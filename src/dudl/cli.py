@@ -101,8 +101,21 @@ def cmd_verify(args) -> int:
     return verify(Path(args.root), strict=args.strict)
 
 
+def _memory_limit(args, exp, sliced) -> int:
+    """The run's mem_mb as Snakemake schedules it (the catalog's, then params.yaml's `resources`), for
+    dudl.memguard; none on a GPU, whose driver's host-side buffers are not what mem_mb declares."""
+    from dudl import memguard, resources
+
+    if sliced["device"] != "cpu" and resources.cuda_present():
+        return 0
+    params_file = Path(args.params) if args.params else Path(args.root) / "params.yaml"
+    declared = P.load_yaml(params_file).get("resources") if params_file.exists() else None
+    config = {"scale": sliced["scale"], "resources": declared or {}}
+    return memguard.limit_mb(resources.resources_for(exp, config)["mem_mb"])
+
+
 def cmd_run(args) -> int:
-    from dudl import catalog, runner
+    from dudl import catalog, memguard, runner
     from dudl.figures import draw
 
     exp = catalog.get(args.experiment)
@@ -119,7 +132,10 @@ def cmd_run(args) -> int:
         warning = resources.total_warning([exp.id], float(sliced["scale"]))
         if warning:
             print(warning, file=sys.stderr)
-    result = runner.run(exp, sliced, Path(args.root), args.threads, args.point, show_progress=not args.quiet)
+    with memguard.bounded(_memory_limit(args, exp, sliced), exp.id,
+                          hint=f"Declare more in params.yaml (resources: {{{exp.id}: {{mem_mb: N}}}}), run at a "
+                               "smaller scale, or set DUDL_MEM_MB (0: no limit)."):
+        result = runner.run(exp, sliced, Path(args.root), args.threads, args.point, show_progress=not args.quiet)
     if args.point is None:
         shown = {k: v for k, v in result.metrics.items() if isinstance(v, (int, float))}
         print(json.dumps({exp.id: shown}, indent=1))
