@@ -3,7 +3,9 @@ schema cover it, and it covers every notebook of the implemented course sections
 
 from __future__ import annotations
 
+import copy
 import importlib
+import json
 import os
 import re
 import subprocess
@@ -28,6 +30,29 @@ def params():
 
 def test_committed_dvc_yaml_is_generated_from_the_catalog(params):
     assert (ROOT / "dvc.yaml").read_text() == dvcgen.render(params), "run `dudl dvc-yaml --write`"
+
+
+def test_only_the_params_stage_reads_params_yaml_and_each_stage_depends_on_its_slice(params, tmp_path):
+    """DVC parses params.yaml once per stage that lists keys of it: one stage does, and writes what each stage
+    reads to a slice file that stage depends on. A change to one experiment's block changes its slice alone."""
+    stages = dvcgen.document(params)["stages"]
+    assert [name for name, stage in stages.items() if "params" in stage] == ["params"]
+    for exp in catalog.EXPERIMENTS:
+        path = str(dvcgen.slice_path(f"{exp.section}.{exp.name}"))
+        assert path in stages[exp.stage_name]["deps"] and path in stages[f"{exp.stage_name}-figures"]["deps"]
+        assert json.loads(dvcgen.slice_texts(params)[Path(path)]) == {
+            **{k: params[k] for k in P.TOP_LEVEL_KEYS}, f"{exp.section}.{exp.name}": params[exp.section][exp.name]}
+    assert str(dvcgen.slice_path("data.mnist")) in stages["prepare-mnist"]["deps"]
+    assert stages["params"]["outs"] == [{str(p): {"persist": True}} for p in dvcgen.slice_keys(params)]
+    assert set(stages["params"]["params"]) == {k for keys in dvcgen.slice_keys(params).values() for k in keys}
+
+    written = dvcgen.write_slices(tmp_path, params)
+    before = {p: (tmp_path / p).read_text() for p in written}
+    changed = copy.deepcopy(params)
+    changed["ann"]["classify_qwerties"]["lr"] *= 2
+    dvcgen.write_slices(tmp_path, changed)
+    assert [p for p in written if (tmp_path / p).read_text() != before[p]] == [
+        dvcgen.slice_path("ann.classify_qwerties")]
 
 
 def test_dvc_reads_yaml_with_ruamel_s_c_parser():
@@ -116,8 +141,9 @@ def test_snakemake_and_dvc_build_the_same_files(tmp_path):
     absent += skipped
     dvc = dvc_outputs()
     here = {f for f in dvc if not f.startswith(tuple(absent))}
-    # The code digests are DVC's `code` stage's outputs; Snakemake writes them as it reads the Snakefile.
-    dvc_files = {f for f in here if not f.endswith(".png") and not f.startswith(".dudl/code/")}
+    # The code digests are DVC's `code` stage's outputs; Snakemake writes them as it reads the Snakefile. The
+    # params slices are DVC's alone (`params` stage): a Snakemake job gets its params on its command line.
+    dvc_files = {f for f in here if not f.endswith(".png") and not f.startswith((".dudl/code/", ".dudl/params/"))}
     assert smk_files == dvc_files
     assert figure_dirs == {str(Path(f).parent) for f in here if f.endswith(".png")}
     assert all(any(f.startswith(a) for f in dvc) for a in skipped)  # DVC still has the left-out stages

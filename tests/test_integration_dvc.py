@@ -88,7 +88,7 @@ def dvc_status(root: Path) -> dict:
 
 def test_dvc_status_of_the_whole_pipeline_lists_just_what_was_not_reproduced(dvc_project):
     stages = set(yaml.safe_load((dvc_project / "dvc.yaml").read_text())["stages"])
-    reproduced = DVC_STAGES | {f"{s}-figures" for s in DVC_STAGES} | {"code"}  # the code digests: upstream of all
+    reproduced = DVC_STAGES | {f"{s}-figures" for s in DVC_STAGES} | {"code", "params"}  # upstream of all
     datasets = {d for i in DVC_EXPERIMENTS for d in catalog.get(i).datasets}
     assert {"wine_quality", "heart_disease"} <= datasets
     reproduced |= {f"{step}-{d}" for d in datasets for step in ("fetch", "prepare")}
@@ -123,6 +123,7 @@ def test_a_code_change_reruns_exactly_the_stages_that_import_it_in_dvc(dvc_proje
 
 def test_dvc_refuses_a_bad_params_file(dvc_project):
     lock = (dvc_project / "dvc.lock").read_text()
+    slices = {p: p.read_text() for p in (dvc_project / ".dudl" / "params").glob("*.json")}
     original = (dvc_project / "params.yaml").read_text()
     typo = yaml.safe_load(original)
     typo["ann"]["classify_qwerties"]["lrr"] = typo["ann"]["classify_qwerties"].pop("lr")
@@ -134,6 +135,8 @@ def test_dvc_refuses_a_bad_params_file(dvc_project):
     assert done.returncode != 0
     assert "ann.classify_qwerties.lrr: unknown key (did you mean 'lr'?)" in done.stdout + done.stderr
     assert (dvc_project / "dvc.lock").read_text() == lock
+    # the refused `params` stage kept every stage's params slice (persisted outputs: DVC did not delete them)
+    assert len(slices) > 100 and {p: p.read_text() for p in slices if p.exists()} == slices
 
 
 def test_a_queued_dvc_experiment_reruns_one_experiment_alone_and_compares_with_its_baseline(dvc_project):
@@ -144,7 +147,7 @@ def test_a_queued_dvc_experiment_reruns_one_experiment_alone_and_compares_with_i
     dvc(dvc_project, "exp", "run", "--queue", "-n", "lr-0.05", "-S", f"{CHANGED}=0.05", stage)
     dvc(dvc_project, "exp", "run", "--run-all")
     log = dvc(dvc_project, "queue", "logs", "lr-0.05").stdout
-    assert set(re.findall(r"Running stage '([^']+)'", log)) == {stage}, log
+    assert set(re.findall(r"Running stage '([^']+)'", log)) == {"params", stage}, log  # params: the slices
     diff = json.loads(dvc(dvc_project, "exp", "diff", "--json", "HEAD", "lr-0.05").stdout)
     change = diff["params"]["params.yaml"][CHANGED]
     assert (change["old"], change["new"]) == (0.01, 0.05)

@@ -232,6 +232,14 @@ def cmd_code_digests(args) -> int:
     return 0
 
 
+def cmd_params_slices(args) -> int:
+    from dudl import dvcgen
+
+    written = dvcgen.write_slices(Path(args.root), _load_params(args))
+    print(f"{len(written)} params slices in {dvcgen.PARAMS_DIR}", file=sys.stderr)
+    return 0
+
+
 def cmd_schema(args) -> int:
     text = P.schema_text()
     target = Path(args.root) / P.SCHEMA_PATH
@@ -337,6 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("code-digests", help=".dudl/code/<section>.{run,figures}.txt: the sha256 of each source "
                        "file a section's runs or figures depend on (what their jobs and stages depend on)")
     p.set_defaults(func=cmd_code_digests)
+
+    p = sub.add_parser("params-slices", help=".dudl/params/<key>.json: the params.yaml values each DVC stage reads "
+                       "(DVC's `params` stage writes them; the other stages depend on them)")
+    p.set_defaults(func=cmd_params_slices)
 
     p = sub.add_parser("dvc-yaml", help="generate dvc.yaml from the catalog")
     group = p.add_mutually_exclusive_group()

@@ -1,15 +1,26 @@
 """dvc.yaml, generated from the catalog (`dudl dvc-yaml --write`); a test fails when the committed file drifts.
 
-Stages: code (the code digests), fetch-<dataset>, prepare-<dataset>, <section>-<experiment> (run),
-<section>-<experiment>-figures, index, report.
-Each stage lists exactly the files it reads, the params.yaml keys it reads, and what it writes. DVC runs a
-split sweep in one stage (all points in one process); Snakemake runs one job per point. Both write the same
-final files.
+Stages: code (the code digests), params (the params slices), fetch-<dataset>, prepare-<dataset>,
+<section>-<experiment> (run), <section>-<experiment>-figures, index, report.
+Each stage lists exactly the files it reads, the params.yaml keys it reads (through its params slice), and what
+it writes. DVC runs a split sweep in one stage (all points in one process); Snakemake runs one job per point.
+Both write the same final files.
+
+Why slices: DVC parses a params file anew for every stage that lists params from it, and walks the whole parsed
+tree once per key (dvc 3.x, ruamel and dpath): with the 1,100-line params.yaml and ~300 stages, that was 90% of
+a `dvc status` (33 s of 37). So one stage, `params`, lists every key a stage reads and writes each stage's values
+to .dudl/params/<key>.json, which the stage depends on instead: params.yaml is parsed once, a changed key shows in
+`dvc status` under `params` by its key path, and once `params` has run, exactly the stages whose values changed
+are out of date. Users edit params.yaml as before, and `dvc exp run -S`, `dvc params diff` and `dvc exp show`
+name the same keys.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
+
+import json
+from pathlib import Path
 
 import yaml
 
@@ -39,6 +50,60 @@ def pipeline_datasets(params: Mapping[str, Any] | None = None) -> list[registry.
     return [ds for key, ds in registry.DATASETS.items() if key in wanted]
 
 
+PARAMS_DIR = Path(".dudl") / "params"
+
+
+def slice_path(key: str) -> Path:
+    """The file holding one params.yaml key's value for DVC (see the module's docstring): data.<dataset>, or an
+    experiment's <section>.<name> (its run also reads the top-level keys, which that file carries too)."""
+    return PARAMS_DIR / f"{key}.json"
+
+
+def _value(params: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = params
+    for part in dotted.split("."):
+        node = node[part]
+    return node
+
+
+def slice_keys(params: Mapping[str, Any]) -> dict[Path, list[str]]:
+    """{slice file: the params.yaml keys it holds} for every stage that reads params."""
+    keys = {slice_path(f"data.{ds.key}"): [f"data.{ds.key}"] for ds in pipeline_datasets(params)
+            if ds.prepared and prepare.params_for(ds, params)}
+    for exp in catalog.EXPERIMENTS:
+        keys[slice_path(f"{exp.section}.{exp.name}")] = experiment_keys(exp.section, exp.name)
+    return keys
+
+
+def slice_texts(params: Mapping[str, Any]) -> dict[Path, str]:
+    return {path: json.dumps({k: _value(params, k) for k in keys}, indent=1, sort_keys=True) + "\n"
+            for path, keys in slice_keys(params).items()}
+
+
+def write_slices(root: Path, params: Mapping[str, Any]) -> list[Path]:
+    """Every params slice under root/.dudl/params/, each written whole (a temporary file, then a rename)."""
+    from dudl.atomic import atomic_write
+
+    written = []
+    for path, text in slice_texts(params).items():
+        atomic_write(root / path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+        written.append(path)
+    return written
+
+
+def params_stage(params: Mapping[str, Any]) -> dict:
+    """The one stage that reads params.yaml: its keys, in the order the slices list them."""
+    keys = slice_keys(params)
+    return {
+        "cmd": "dudl params-slices",
+        "params": list(dict.fromkeys(k for ks in keys.values() for k in ks)),
+        # Cached like any output, so that `dvc push` / `dvc pull` carry them with the results they describe.
+        # Persisted: DVC would delete them before the command runs, and a command refused for a bad params.yaml
+        # would leave every stage without its slice; `dudl params-slices` replaces each whole, or none.
+        "outs": [{str(path): {"persist": True}} for path in keys],
+    }
+
+
 def dataset_stages(params: Mapping[str, Any]) -> dict[str, dict]:
     stages: dict[str, dict] = {}
     for ds in pipeline_datasets(params):
@@ -55,7 +120,7 @@ def dataset_stages(params: Mapping[str, Any]) -> dict[str, dict]:
             "outs": _s(ds.prepared_paths()),
         }
         if prepare.params_for(ds, params):
-            stage["params"] = [f"data.{ds.key}"]
+            stage["deps"].append(str(slice_path(f"data.{ds.key}")))
         stages[f"prepare-{ds.key}"] = stage
     return stages
 
@@ -90,15 +155,14 @@ def experiment_stages(exp: catalog.Experiment, params: Mapping[str, Any] | None 
     outs = [p for p in run_outs if p not in metrics]
     # dvc.yaml is committed: a params-chosen dataset is the choice that looks at nothing (never at this machine)
     datasets = None if params is None else exp.datasets_for(params)
-    run = {"cmd": f"dudl run {exp.id}", "deps": experiment_inputs(exp, datasets),
-           "params": experiment_keys(exp.section, exp.name)}
+    values = str(slice_path(f"{exp.section}.{exp.name}"))  # its params.yaml keys (the params stage's slice)
+    run = {"cmd": f"dudl run {exp.id}", "deps": experiment_inputs(exp, datasets) + [values]}
     if outs:
         run["outs"] = _s(outs)
     run["metrics"] = _s(metrics)
     figures = {
         "cmd": f"dudl figures {exp.id}",
-        "deps": figure_inputs(exp),
-        "params": [f"{exp.section}.{exp.name}"],
+        "deps": figure_inputs(exp) + [values],
         "outs": _s(exp.figure_outputs()),
     }
     return {exp.stage_name: run, f"{exp.stage_name}-figures": figures}
@@ -125,7 +189,7 @@ def report_stage() -> dict:
 
 
 def document(params: Mapping[str, Any]) -> dict:
-    stages = {"code": code_stage(), **dataset_stages(params)}
+    stages = {"code": code_stage(), "params": params_stage(params), **dataset_stages(params)}
     for exp in catalog.EXPERIMENTS:
         stages.update(experiment_stages(exp, params))
     stages["index"] = index_stage()
