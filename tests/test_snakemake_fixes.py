@@ -75,3 +75,52 @@ def test_snakemakes_loop_runs_about_once_a_finished_job_with_the_fix(tmp_path):
     with_fix, without = _passes(tmp_path, True), _passes(tmp_path, False)
     assert with_fix <= 24 + 10  # one a finished job, and one a second of the ~4-second run
     assert without > with_fix  # the chains pile up without it (this test fails once Snakemake fixes it upstream)
+
+
+# ---------------------------------------------------------------- the config file loader
+
+LOADER_CHECK = """
+import json, sys, yaml
+from snakemake.common import configfile
+from snakemake_interface_common.exceptions import WorkflowError
+from dudl import snakemake_fixes
+
+def load_all():
+    out = {}
+    for path in sys.argv[1:]:
+        try:
+            out[path] = configfile.load_configfile(path)
+        except WorkflowError as exc:
+            out[path] = "WorkflowError: " + str(exc).splitlines()[0]
+    return out
+
+before = load_all()
+applied = snakemake_fixes.fast_configfile_loader()
+calls = []
+yaml_load = yaml.load
+yaml.load = lambda stream, Loader: calls.append(Loader.__name__) or yaml_load(stream, Loader)
+after = load_all()
+print(json.dumps({"applied": applied, "again": snakemake_fixes.fast_configfile_loader(), "same": before == after,
+                  "after": after, "loaders": calls}, default=str))
+"""
+
+
+def test_the_fast_config_loader_gives_snakemakes_config_with_libyaml(tmp_path):
+    """params.yaml loads to the same config through libyaml; a file that asks for YTE templating and a broken one
+    still go through Snakemake's own loader (yte), with its result and its error."""
+    import json
+
+    templated = tmp_path / "templated.yaml"
+    templated.write_text("__use_yte__: true\n?if 1 + 1 == 2:\n  two: ?1 + 1\n")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("a: [1, 2\nb: 3\n")
+    done = subprocess.run([sys.executable, "-c", LOADER_CHECK, str(ROOT / "params.yaml"), str(templated), str(broken)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["applied"] is True and result["again"] is False and result["same"] is True
+    assert result["after"][str(templated)] == {"two": 2}
+    assert result["after"][str(broken)].startswith("WorkflowError: Config file is not valid JSON or YAML")
+    assert result["after"][str(ROOT / "params.yaml")]["seed"] == 17
+    # params.yaml by the C loader alone; the other two by it and then by yte's pure-Python one
+    assert result["loaders"] == ["CFullLoader", "CFullLoader", "FullLoader", "CFullLoader", "FullLoader"]

@@ -81,11 +81,37 @@ def _generated_schema() -> dict:
     from dudl import catalog, codedeps
     from dudl.stampcache import StampCache
 
-    declared = codedeps.closure(("dudl.paramspec", "dudl.catalog", *(f"dudl.catalog.{s}" for s in catalog.SECTIONS)))
     cache = StampCache("params-schema")
-    schema = cache.get("schema", codedeps.files(declared, codedeps.SRC.parent), _schema_from_declarations)
+    schema = cache.get("schema", _declaration_files(), _schema_from_declarations)
     cache.save()
     return schema
+
+
+@functools.lru_cache(maxsize=1)
+def _declaration_files() -> tuple[Path, ...]:
+    """The source files the params declarations come from: what the schema, and so a validation, depends on."""
+    from dudl import catalog, codedeps
+
+    declared = codedeps.closure(("dudl.paramspec", "dudl.catalog", *(f"dudl.catalog.{s}" for s in catalog.SECTIONS)))
+    return tuple(codedeps.files(declared, codedeps.SRC.parent))
+
+
+def _schema_errors_of(params: Mapping) -> list[str]:
+    """schema_errors against the generated schema, remembered for the last params seen (dudl.stampcache, keyed by
+    the params' sha256 and the declarations' stamps): every `snakemake` call and every `dudl` command validates the
+    same params.yaml, and jsonschema's import and walk take about 0.2 s of each."""
+    import json
+
+    from dudl.stampcache import StampCache
+
+    text = json.dumps(params, sort_keys=True, default=repr)
+    key = hashlib.sha256(text.encode()).hexdigest()
+    cache = StampCache("params-validation")
+    if key not in cache.entries:
+        cache.entries.clear()  # one entry: the params a project validates again and again
+    errors = cache.get(key, _declaration_files(), lambda: schema_errors(params, schema_for()))
+    cache.save()
+    return errors
 
 
 def _schema_from_declarations() -> dict:
@@ -202,7 +228,7 @@ def empty_grid_errors(node: Any, path: Sequence[Any] = ()) -> list[str]:
 
 
 def validate(params: Mapping, root: Path, source: str = "params.yaml") -> None:
-    errors = schema_errors(params, schema_for(root))
+    errors = _schema_errors_of(params)
     if not any(e.startswith("device:") for e in errors):  # a value the schema accepts, checked against the machine
         errors += device_errors(params)
     errors += empty_grid_errors(params)

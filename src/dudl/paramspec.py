@@ -22,7 +22,7 @@ class Block(BaseModel):
     """A closed mapping of params.yaml: an unknown key is an error, not a silently ignored knob. Every field is
     required (no defaults): params.yaml holds every value, once."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def unique(**kwargs) -> Any:
