@@ -1,6 +1,7 @@
 """params.yaml: schema refusals name the key path; overrides, slices, seeds and the scale knob."""
 
 import copy
+import os
 
 import pytest
 import yaml
@@ -151,3 +152,38 @@ def test_grid_items_are_checked_and_the_error_names_the_closest_alternative(good
     bad["ann"]["learning_rates"]["lrs"] = [0.01, -0.5]
     found = errors(bad)
     assert found == ["ann.learning_rates.lrs.1: -0.5 is less than or equal to the minimum of 0"], found
+
+
+VALIDATE_TWICE = """
+import sys
+from pathlib import Path
+from dudl import params as P
+params = P.load_yaml(Path(sys.argv[1]))
+if sys.argv[2] == "bad":
+    params["ann"]["classify_qwerties"]["epochs"] = 0
+try:
+    P.validate(params, Path("."))
+    print("valid", "jsonschema" in sys.modules)
+except P.ParamsError as exc:
+    print("refused", "jsonschema" in sys.modules, str(exc).splitlines()[1].strip())
+"""
+
+
+def test_a_validation_is_remembered_for_the_same_params_and_only_for_them(tmp_path):
+    """Every `snakemake` call and `dudl` command validates the same params.yaml: the second process finds the
+    result in dudl.stampcache without importing jsonschema; other params are validated afresh, and refused."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "DUDL_STAMPCACHE": "1"}
+
+    def validate(which: str) -> str:
+        return subprocess.run([sys.executable, "-c", VALIDATE_TWICE, str(ROOT / "params.yaml"), which], env=env,
+                              capture_output=True, text=True, check=True, timeout=120).stdout.strip()
+
+    assert validate("good") == "valid True"
+    assert validate("good") == "valid False"
+    refused = "refused True ann.classify_qwerties.epochs: 0 is less than the minimum of 1"
+    assert validate("bad") == refused
+    assert validate("bad") == "refused False ann.classify_qwerties.epochs: 0 is less than the minimum of 1"
+    assert validate("good") == "valid True"  # one entry: the last params seen
