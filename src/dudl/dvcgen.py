@@ -17,10 +17,9 @@ name the same keys.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
-
 import json
 from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 import yaml
 

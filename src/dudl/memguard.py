@@ -4,8 +4,8 @@ no outputs, once its resident memory passes the declaration.
 Why: Snakemake only schedules by mem_mb on a workstation, and a job that outgrows it makes the machine swap for
 everyone; a SLURM cluster kills it (cgroups) with a bare "oom-kill" line. With this guard a job behaves the same
 everywhere: it stops, says what it used and what it declared, and leaves nothing that looks like a result (the
-runner writes outputs only when a run has finished). So at scale 1.0 no job exceeds 4 GB unless its declaration
-says so.
+runner writes outputs only when a run has finished). So at scale 1.0 no training job exceeds 4 GB unless its
+declaration says so.
 
 How: a daemon thread samples the resident memory of the process and its children (/proc, every 0.2 s). Over the
 limit, it signals the main thread (SIGUSR2), whose handler raises MemoryLimitExceeded at the next Python line; a

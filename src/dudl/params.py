@@ -78,7 +78,6 @@ def schema_for(root: Path | None = None) -> dict:
 def _generated_schema() -> dict:
     """Generating it from the pydantic declarations takes about half a second, on every `snakemake` call: it is
     kept in dudl.stampcache, keyed by every source file the declarations come from."""
-    from dudl import catalog, codedeps
     from dudl.stampcache import StampCache
 
     cache = StampCache("params-schema")
@@ -111,7 +110,7 @@ def _schema_errors_of(params: Mapping) -> list[str]:
         cache.entries.clear()  # one entry: the params a project validates again and again
     errors = cache.get(key, _declaration_files(), lambda: schema_errors(params, schema_for()))
     cache.save()
-    return errors
+    return list(errors)  # the caller extends it: not the cached list
 
 
 def _schema_from_declarations() -> dict:
