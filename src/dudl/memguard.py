@@ -73,7 +73,7 @@ def bounded(limit: int, what: str, hint: str = "") -> Iterator[None]:
     if not usable:
         yield
         return
-    stop = threading.Event()
+    stop, done = threading.Event(), threading.Event()
     peak = {"mb": 0.0}
 
     def message() -> str:
@@ -81,10 +81,11 @@ def bounded(limit: int, what: str, hint: str = "") -> Iterator[None]:
                 f"with no outputs written. {hint}").strip()
 
     def on_signal(signum, frame):
-        raise MemoryLimitExceeded(message())
+        if not done.is_set():  # a signal that arrives once the body has ended stops nothing
+            raise MemoryLimitExceeded(message())
 
     def watch() -> None:
-        while not stop.wait(POLL_S):
+        while True:  # a first sample at once: a short run over its limit from the start is stopped too
             used = resident_mb()
             if used > limit:
                 peak["mb"] = max(peak["mb"], used)
@@ -93,6 +94,8 @@ def bounded(limit: int, what: str, hint: str = "") -> Iterator[None]:
                     print(f"error: {message()} (ended by the guard)", file=sys.stderr, flush=True)
                     os._exit(1)
                 return
+            if stop.wait(POLL_S):
+                return
 
     previous = signal.signal(signal.SIGUSR2, on_signal)
     watcher = threading.Thread(target=watch, name="dudl-memguard", daemon=True)
@@ -100,6 +103,7 @@ def bounded(limit: int, what: str, hint: str = "") -> Iterator[None]:
     try:
         yield
     finally:
+        done.set()
         stop.set()
         watcher.join()
         signal.signal(signal.SIGUSR2, previous)
