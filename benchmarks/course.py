@@ -35,12 +35,16 @@ class CourseNet(nn.Module):
     """The notebooks' hand-written nets (qwertyNet, ANNwine, mnistNet): an input layer, hidden layers, an output
     layer, F.relu between them; `log_softmax` at the end where the notebook trains with NLLLoss."""
 
-    def __init__(self, sizes, log_softmax: bool = False):
+    def __init__(self, sizes, log_softmax: bool = False, weights_from: nn.Module | None = None):
         super().__init__()
         self.input = nn.Linear(sizes[0], sizes[1])
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[1:-2], sizes[2:-1]))
         self.output = nn.Linear(sizes[-2], sizes[-1])
         self.log_softmax = log_softmax
+        if weights_from is not None:  # the deep dives train every variant from the same initial weights
+            theirs = [m for m in weights_from.modules() if isinstance(m, nn.Linear)]
+            for mine, other in zip((self.input, *self.hidden, self.output), theirs, strict=True):
+                mine.load_state_dict(other.state_dict())
 
     def forward(self, x):
         x = F.relu(self.input(x))
@@ -55,10 +59,7 @@ class CourseMnistNet(CourseNet):
     from the same initial weights)."""
 
     def __init__(self, weights_from: nn.Module):
-        super().__init__(FFN_LAYERS, log_softmax=True)
-        ours = [m for m in weights_from.modules() if isinstance(m, nn.Linear)]
-        for mine, theirs in zip((self.input, *self.hidden, self.output), ours):
-            mine.load_state_dict(theirs.state_dict())
+        super().__init__(FFN_LAYERS, log_softmax=True, weights_from=weights_from)
 
 
 class BreadthDepthNet(nn.Module):

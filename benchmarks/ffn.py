@@ -58,8 +58,9 @@ SWEEP = [(layers, units) for units in (50, 100, 150, 200, 250) for layers in (1,
 
 
 def our_loop(model, x_train, y_train, x_test, y_test, epochs: int, seed: int, make_optimizer=sgd,
-             loss_fn: nn.Module | None = None) -> float:
-    train = Batches(x_train, y_train, 32, shuffle=True, drop_last=True, generator=torch.Generator().manual_seed(seed))
+             loss_fn: nn.Module | None = None, batch_size: int = 32) -> float:
+    train = Batches(x_train, y_train, batch_size, shuffle=True, drop_last=True,
+                    generator=torch.Generator().manual_seed(seed))
     history = fit(model, train, loss_fn or nn.CrossEntropyLoss(), make_optimizer(model.parameters()), epochs,
                   metric=accuracy, test=Batches(x_test, y_test, None))
     return float(history["test_acc"][-1])

@@ -22,6 +22,7 @@ broadcast bias summed back to its shape).
 
 from __future__ import annotations
 
+import operator
 import os
 from typing import Callable, Sequence
 
@@ -302,6 +303,8 @@ def _plain_sgd(optimizer: torch.optim.Optimizer) -> bool:
                and not g.get("fused") and not g.get("differentiable") for g in optimizer.param_groups)
 
 
+_REQUIRES_GRAD = operator.attrgetter("requires_grad")
+
 # the C++ step's code for each loss module loss_of accepts (options are checked there)
 _NATIVE_LOSS = {nn.CrossEntropyLoss: "cross_entropy", nn.NLLLoss: "nll", nn.MSELoss: "mse", nn.BCELoss: "bce",
                 nn.BCEWithLogitsLoss: "bce_with_logits"}
@@ -331,7 +334,7 @@ class HandStep:
             return None
         kinds, args, weights, biases = self.chain.native()
         loss = backprop_native.LOSSES[_NATIVE_LOSS[type(self.loss_fn)]]
-        return op, (kinds, args, weights, biases, loss), weights[-1].shape[0]
+        return op, (kinds, args, weights, biases, loss, list(self.chain.parameters)), weights[-1].shape[0]
 
     def _sgd_groups(self) -> list:
         """[(parameter positions, param group)] for plain SGD, else [] (the update goes through step())."""
@@ -350,20 +353,21 @@ class HandStep:
         changed, and the caller takes autograd)."""
         if x.device.type != "cpu" or x.dtype != torch.float32:
             return None
-        if not all(p.requires_grad for p in self.chain.parameters):
+        if not all(map(_REQUIRES_GRAD, self.chain.parameters)):
             return None  # frozen layers (weights/freeze_weights freezes some for a while): autograd skips them
         if self.groups is None:
             self.groups = self._sgd_groups()
             if self.native is not None:  # plain SGD's -lr for each parameter, in the chain's order
                 group_of = {i: g for indices, _, g in self.groups for i in indices}
                 self.lr_groups = [group_of[i] for i in range(len(self.chain.parameters))] if self.groups else []
+                self.one_lr_group = len(self.groups) == 1
         params = self.chain.parameters
         if self.native is not None and self._native_fits(x, y):
-            op, fixed = self.native[:2]
-            result = op(x, y, *fixed, [-float(g["lr"]) for g in self.lr_groups])
-            loss, out, grads = result[0], result[1], result[2:]
-            for p, g in zip(params, grads):
-                p.grad = g
+            op, fixed = self.native[:2]  # it also sets each parameter's .grad
+            lr_groups = self.lr_groups
+            alphas = ([-float(lr_groups[0]["lr"])] * len(lr_groups) if self.one_lr_group
+                      else [-float(g["lr"]) for g in lr_groups])
+            loss, out = op(x, y, *fixed, alphas)
         else:
             with torch.no_grad():
                 values = self.chain.forward(x)

@@ -46,16 +46,21 @@ at::Tensor activation_backward(int64_t kind, double arg, const at::Tensor& g, co
   TORCH_CHECK(false, "dudl backprop: unknown layer kind ", kind);
 }
 
-// [loss, out, gradients in the order of the Linear layers from last to first, weight then bias]; with `alphas`
-// (one a parameter, in that same order: -lr) each parameter also takes plain SGD's update, param.add_(grad, alpha)
+// [loss, out]. Each of `params` (the model's parameters, in the order of the Linear layers from last to first,
+// weight then bias) gets its gradient as its .grad, as loss.backward() leaves it; with `alphas` (one a parameter,
+// in that same order: -lr) each parameter also takes plain SGD's update, param.add_(grad, alpha).
 std::vector<at::Tensor> step(const at::Tensor& x, const at::Tensor& target, std::vector<int64_t> kinds,
                              std::vector<double> args, std::vector<at::Tensor> weights,
                              const c10::List<std::optional<at::Tensor>>& biases, int64_t loss_kind,
-                             std::vector<double> alphas) {
+                             std::vector<at::Tensor> params, std::vector<double> alphas) {
   const int64_t n = static_cast<int64_t>(kinds.size());
   TORCH_CHECK(static_cast<int64_t>(args.size()) == n, "dudl backprop: one arg a layer");
   TORCH_CHECK(weights.size() == biases.size(), "dudl backprop: one bias (or None) a weight");
   at::NoGradGuard no_grad;
+  // Every kernel below skips autograd's dispatch layer: with nothing recorded, it would only check that and pass
+  // the call on, a microsecond a kernel, a fifth of a small net's step. The kernels are the same, and in-place
+  // updates still bump the tensors' version counters (that layer, ADInplaceOrView, stays on).
+  at::AutoDispatchBelowAutograd below_autograd;
 
   // forward, keeping every value: values[i] is layer i's input
   std::vector<at::Tensor> values{x};
@@ -82,36 +87,37 @@ std::vector<at::Tensor> step(const at::Tensor& x, const at::Tensor& target, std:
   const at::Tensor out = values.back();
 
   // the loss and its gradient at the output, seeded with ones_like(loss) as autograd's engine does
-  const at::Tensor one = at::ones({}, out.options());
   at::Tensor loss, g;
+  const auto one = [&out] { return at::ones({}, out.options()); };
   switch (loss_kind) {
     case CROSS_ENTROPY: {
       const at::Tensor logp = at::log_softmax(out, 1);
       auto [value, total_weight] = at::nll_loss_forward(logp, target, {}, MEAN, IGNORE_INDEX);
       loss = value;
       g = at::_log_softmax_backward_data(
-          at::nll_loss_backward(one, logp, target, {}, MEAN, IGNORE_INDEX, total_weight), logp, 1,
+          at::nll_loss_backward(one(), logp, target, {}, MEAN, IGNORE_INDEX, total_weight), logp, 1,
           out.scalar_type());
       break;
     }
     case NLL: {
       auto [value, total_weight] = at::nll_loss_forward(out, target, {}, MEAN, IGNORE_INDEX);
       loss = value;
-      g = at::nll_loss_backward(one, out, target, {}, MEAN, IGNORE_INDEX, total_weight);
+      g = at::nll_loss_backward(one(), out, target, {}, MEAN, IGNORE_INDEX, total_weight);
       break;
     }
     case MSE:
       loss = at::mse_loss(out, target, MEAN);
-      g = at::mse_loss_backward(one, out, target, MEAN);
+      g = at::mse_loss_backward(one(), out, target, MEAN);
       break;
     case BCE:
       loss = at::binary_cross_entropy(out, target, {}, MEAN);
-      g = at::binary_cross_entropy_backward(one, out, target, {}, MEAN);
+      g = at::binary_cross_entropy_backward(one(), out, target, {}, MEAN);
       break;
     case BCE_WITH_LOGITS:
       loss = at::binary_cross_entropy_with_logits(out, target, {}, {}, MEAN);
-      // autograd's formula without weights: (sigmoid(x) - t) * grad, over the element count for the mean
-      g = (out.sigmoid() - target).mul_(one).div_(out.numel());
+      // autograd's formula without weights: (sigmoid(x) - t) * grad, over the element count for the mean; the
+      // seed gradient is exactly 1, and x * 1 is x in IEEE arithmetic, so that product is left out
+      g = (out.sigmoid() - target).div_(out.numel());
       break;
     default:
       TORCH_CHECK(false, "dudl backprop: unknown loss kind ", loss_kind);
@@ -144,6 +150,9 @@ std::vector<at::Tensor> step(const at::Tensor& x, const at::Tensor& target, std:
       }
     }
   }
+  TORCH_CHECK(params.size() + 2 == result.size(), "dudl backprop: one parameter a gradient");
+  for (size_t p = 0; p < params.size(); ++p) params[p].mutable_grad() = result[p + 2];
+  result.resize(2);
   return result;
 }
 

@@ -147,10 +147,12 @@ class Later:
     numbers are those of fn called every step (accuracy: a mean of 0/1 values, exact in any order), for one call
     an epoch instead of four small ones a step."""
 
-    __slots__ = ("fn", "args")
+    __slots__ = ("fn", "args", "broadcast")
 
-    def __init__(self, fn: Callable[..., torch.Tensor], *args: torch.Tensor):
-        self.fn, self.args = fn, args
+    def __init__(self, fn: Callable[..., torch.Tensor], *args: torch.Tensor, broadcast: bool = False):
+        """broadcast: a step's args differ in shape and fn broadcasts them (a stack's [M, N] against [N]), so
+        they are broadcast to one shape before stacking."""
+        self.fn, self.args, self.broadcast = fn, args, broadcast
 
     @staticmethod
     def resolve(column: list) -> list:
@@ -162,15 +164,23 @@ class Later:
         if len(shapes) > 1:  # a last, smaller batch: step by step
             return [later.fn(*later.args) for later in column]
         args = [later.args for later in column]
-        if len({a.shape for a in args[0]}) > 1:  # fn broadcasts one step's args (a stack's [M, N] against [N])
+        if column[0].broadcast:
             args = [torch.broadcast_tensors(*a) for a in args]
         stacked = [torch.stack(parts) for parts in zip(*args)]
         return list(column[0].fn(*stacked).unbind(0))
 
 
 def accuracy_later(output: torch.Tensor, target: torch.Tensor) -> Later:
-    """`accuracy`, its comparison and mean left to the epoch's end (Later)."""
-    return Later(_percent_correct, *_predictions(output.detach(), target))
+    """`accuracy`, left to the epoch's end (Later). A plain net's output ([N, C] against class labels [N], or one
+    logit [N, 1] against targets [N, 1]) waits as it is, for one `accuracy` of the epoch's stacked steps: a step
+    then costs no kernel at all for it. Other forms (a stack's [M, N, C]) have their predictions made now and
+    only the comparison and mean wait."""
+    output = output.detach()
+    if output.ndim == 2 and ((output.shape[1] > 1 and target.ndim == 1) or
+                             (output.shape[1] == 1 and target.shape == output.shape)):
+        return Later(accuracy, output, target)
+    predicted, target = _predictions(output, target)
+    return Later(_percent_correct, predicted, target, broadcast=predicted.shape != target.shape)
 
 
 def probability_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
