@@ -42,9 +42,12 @@ class CourseNet(nn.Module):
         self.output = nn.Linear(sizes[-2], sizes[-1])
         self.log_softmax = log_softmax
         if weights_from is not None:  # the deep dives train every variant from the same initial weights
-            theirs = [m for m in weights_from.modules() if isinstance(m, nn.Linear)]
-            for mine, other in zip((self.input, *self.hidden, self.output), theirs, strict=True):
-                mine.load_state_dict(other.state_dict())
+            mine, theirs = (self.input, *self.hidden, self.output), [
+                m for m in weights_from.modules() if isinstance(m, nn.Linear)]
+            if len(mine) != len(theirs):
+                raise ValueError(f"weights_from has {len(theirs)} Linear layers, this net {len(mine)}")
+            for layer, other in zip(mine, theirs):
+                layer.load_state_dict(other.state_dict())
 
     def forward(self, x):
         x = F.relu(self.input(x))

@@ -48,3 +48,31 @@ def test_smoke_run_writes_a_row_per_experiment_and_the_median_line(project, tmp_
     median = float(out[-1].split(": ")[1])
     assert median == pytest.approx(sorted(float(r["speedup"]) for r in rows)[len(rows) // 2], abs=0.006)
     assert (tmp_path / "speedup.png").stat().st_size > 5000
+
+
+def test_the_course_net_of_the_deep_dives_starts_from_the_given_weights():
+    import torch
+
+    from benchmarks.course import CourseNet
+    from dudl.models.mlp import mlp
+
+    torch.manual_seed(0)
+    ours = mlp([11, 16, 32, 32, 1])
+    course = CourseNet([11, 16, 32, 32, 1], weights_from=ours)
+    x = torch.randn(5, 11)
+    assert torch.equal(course(x), ours(x))
+    with pytest.raises(ValueError):  # a net of another depth is refused, not half copied
+        CourseNet([11, 16, 1], weights_from=ours)
+
+
+def test_wine_per_step_bench_times_each_variant_and_ours_agree_exactly(capsys):
+    if not fetch.mirror_roots():
+        pytest.skip(NEEDS_MIRROR)
+    from benchmarks import wine
+
+    table = wine.per_step(wine.load_wines(), [64], epochs=1, repeats=1)
+    assert set(table[64]) == {"course style", "ours", "ours, Python step", "ours, autograd"}
+    assert all(math.isfinite(ms) and ms > 0 for ms in table[64].values())
+    accuracies = dict(re.findall(r"^\s+(ours[^\d]*?)\s+[\d.]+ s .*\(test acc ([\d.]+)\)$", capsys.readouterr().out,
+                                 re.M))
+    assert len(accuracies) == 3 and len(set(accuracies.values())) == 1, accuracies  # C++, Python, autograd: one number
