@@ -21,12 +21,10 @@ Not a test: timings depend on the machine. Ratios, not totals, are what to compa
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
@@ -40,19 +38,22 @@ from dudl.data import tabular  # noqa: E402
 from dudl.models.mlp import mlp  # noqa: E402
 from dudl.runtime import configure  # noqa: E402
 
+EXPERIMENT = "metaparams/code_challenge_batches"
 LAYERS = [11, 16, 32, 32, 1]  # ANNwine, as params.yaml's metaparams/code_challenge_batches declares it
 TARGET = 5.0
 
 
-def load_wines() -> list[torch.Tensor]:
-    """The binary wine data, split 80/20 (a fixed seed): from the mirror's raw CSV, as `dudl fetch` reads it."""
+def load_wines(data_root: Path = ROOT) -> list[torch.Tensor]:
+    """The binary wine data, split 80/20 (a fixed seed), from the pipeline's prepared file under data_root
+    (fetched from DUDL_MIRROR and prepared there first where missing, as `make bench` does)."""
     from sklearn.model_selection import train_test_split
 
-    mirror = Path(os.environ.get("DUDL_MIRROR", ROOT.parent / "shared" / "datasets"))
-    raw = mirror / "wine-quality" / "winequality-red.csv"
-    if not raw.exists():
-        sys.exit(f"benchmarks.wine: no {raw}: set DUDL_MIRROR to the dataset mirror")
-    frame = tabular.wine_binary(pd.read_csv(raw, sep=";"))
+    from benchmarks.cases import CASES
+    from benchmarks.reference import processed
+    from benchmarks.run import ensure_data
+
+    ensure_data([c for c in CASES if c.experiment == EXPERIMENT], data_root)
+    frame = tabular.wine_binary(tabular.wine(processed(data_root, "wine_quality", "wine.csv")))
     x = frame[tabular.WINE_FEATURES].to_numpy(np.float32)
     y = frame["boolQuality"].to_numpy(np.float32)[:, None]
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, random_state=0)

@@ -65,12 +65,12 @@ def test_the_course_net_of_the_deep_dives_starts_from_the_given_weights():
         CourseNet([11, 16, 1], weights_from=ours)
 
 
-def test_wine_per_step_bench_times_each_variant_and_ours_agree_exactly(capsys):
+def test_wine_per_step_bench_times_each_variant_and_ours_agree_exactly(project, capsys):
     if not fetch.mirror_roots():
         pytest.skip(NEEDS_MIRROR)
     from benchmarks import wine
 
-    table = wine.per_step(wine.load_wines(), [64], epochs=1, repeats=1)
+    table = wine.per_step(wine.load_wines(project), [64], epochs=1, repeats=1)
     assert set(table[64]) == {"course style", "ours", "ours, Python step", "ours, autograd"}
     assert all(math.isfinite(ms) and ms > 0 for ms in table[64].values())
     accuracies = dict(re.findall(r"^\s+(ours[^\d]*?)\s+[\d.]+ s .*\(test acc ([\d.]+)\)$", capsys.readouterr().out,

@@ -360,14 +360,10 @@ class HandStep:
             if self.native is not None:  # plain SGD's -lr for each parameter, in the chain's order
                 group_of = {i: g for indices, _, g in self.groups for i in indices}
                 self.lr_groups = [group_of[i] for i in range(len(self.chain.parameters))] if self.groups else []
-                self.one_lr_group = len(self.groups) == 1
         params = self.chain.parameters
         if self.native is not None and self._native_fits(x, y):
             op, fixed = self.native[:2]  # it also sets each parameter's .grad
-            lr_groups = self.lr_groups
-            alphas = ([-float(lr_groups[0]["lr"])] * len(lr_groups) if self.one_lr_group
-                      else [-float(g["lr"]) for g in lr_groups])
-            loss, out = op(x, y, *fixed, alphas)
+            loss, out = op(x, y, *fixed, [-float(g["lr"]) for g in self.lr_groups])
         else:
             with torch.no_grad():
                 values = self.chain.forward(x)
